@@ -1,0 +1,92 @@
+using System.Linq.Expressions;
+using ExprAD.Compilation;
+using ExprAD.Printing;
+
+namespace ExprAD;
+
+/// <summary>
+/// Automatic differentiation of <see cref="Expression{TDelegate}"/> trees: the tree is rewritten into a
+/// value-and-derivative tree, simplified, and compiled with <see cref="LambdaExpression.Compile()"/>.
+/// </summary>
+public static class AD
+{
+    /// <summary>
+    /// Reverse mode: compiles a delegate that returns f(x) and writes the gradient of f into its second argument.
+    /// The delegate is compiled once and is safe to call from many threads at once.
+    /// </summary>
+    /// <param name="f">The function to differentiate.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="NotSupportedException">f contains a node or a method with no derivative rule; the message quotes it.</exception>
+    public static GradientFunc Differentiate(Expression<Func<double[], double>> f)
+        => GradientExpression(f).Compile();
+
+    /// <summary>
+    /// The simplified value-and-gradient tree that <see cref="Differentiate"/> compiles, for printing
+    /// (<see cref="ToCSharp"/>), inspection, or differentiating again.
+    /// </summary>
+    /// <param name="f">The function to differentiate.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="NotSupportedException">f contains a node or a method with no derivative rule; the message quotes it.</exception>
+    public static Expression<GradientFunc> GradientExpression(Expression<Func<double[], double>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return GradientPipeline.Run(f);
+    }
+
+    /// <summary>
+    /// The function itself, lowered and compiled without derivatives: the fair baseline for
+    /// gradient/function time ratios.
+    /// </summary>
+    /// <param name="f">The function to compile.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static Func<double[], double> Compile(Expression<Func<double[], double>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return PrimalPipeline.Run(f).Compile();
+    }
+
+    /// <summary>f' for a scalar function, by reverse mode on a one-element input.</summary>
+    /// <param name="f">The function to differentiate.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static Func<double, double> Derivative(Expression<Func<double, double>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var x = Expression.Parameter(typeof(double[]), "x");
+        var body = Expression.Invoke(f, Expression.ArrayIndex(x, Expression.Constant(0)));
+        var gradient = Differentiate(Expression.Lambda<Func<double[], double>>(body, x));
+        return t =>
+        {
+            var input = new[] { t };
+            var g = new double[1];
+            gradient(input, g);
+            return g[0];
+        };
+    }
+
+    /// <summary>Value, gradient and Hessian of f. Not available yet: issue 4 (higher order).</summary>
+    /// <param name="f">The function to differentiate twice.</param>
+    /// <exception cref="NotSupportedException">Always, until issue 4 lands.</exception>
+    public static HessianFunc Hessian(Expression<Func<double[], double>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        throw new NotSupportedException("AD.Hessian is not implemented yet (issue 4: higher order and vector functions).");
+    }
+
+    /// <summary>Values and Jacobian of a vector function. Not available yet: issue 4 (vector functions).</summary>
+    /// <param name="f">The vector function to differentiate.</param>
+    /// <exception cref="NotSupportedException">Always, until issue 4 lands.</exception>
+    public static JacobianFunc Jacobian(Expression<Func<double[], double[]>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        throw new NotSupportedException("AD.Jacobian is not implemented yet (issue 4: higher order and vector functions).");
+    }
+
+    /// <summary>Shows any expression tree as readable C#, e.g. the tree returned by <see cref="GradientExpression"/>.</summary>
+    /// <param name="expression">The tree to print.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="expression"/> is null.</exception>
+    public static string ToCSharp(Expression expression)
+    {
+        ArgumentNullException.ThrowIfNull(expression);
+        return CSharpPrinter.Print(expression);
+    }
+}
