@@ -24,11 +24,7 @@ internal static class GradientPipeline
             var reverse = ReverseSweep.Run(builder, result);
             var (variables, statements, value) = IrEmitter.Run(x, gradient, [builder.Prologue, builder.Root, reverse], result);
 
-            statements.InsertRange(0,
-            [
-                Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradient))!, x, gradient),
-                GradientZeroing.Loop(gradient),
-            ]);
+            statements.Insert(0, Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!, x, gradient));
             statements.Add(value);
             return Expression.Lambda<GradientFunc>(Expression.Block(typeof(double), variables, statements), f.Name, [x, gradient]);
         });

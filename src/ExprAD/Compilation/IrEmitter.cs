@@ -187,7 +187,7 @@ internal sealed class IrEmitter
     private ParameterExpression LocalOf(Value value)
     {
         if (!_locals.TryGetValue(value, out var local))
-            _locals[value] = local = Expression.Variable(value.Type, value.Active ? $"v{value.Id}" : $"c{value.Id}");
+            _locals[value] = local = Expression.Variable(value.Type, value.Active ? $"t{value.Id}" : $"c{value.Id}");
         return local;
     }
 

@@ -8,7 +8,13 @@ internal static class ArgumentChecks
         ArgumentNullException.ThrowIfNull(x);
     }
 
-    public static void ForGradient(double[]? x, double[]? gradient)
+    /// <summary>
+    /// Checks the arguments of a gradient delegate and zeroes the gradient, which the reverse sweep then
+    /// writes or adds into. The zeroing is a scalar loop on purpose: measured on the 300-node benchmark,
+    /// a vectorized clear (<c>Array.Clear</c>, <c>Span.Clear</c>) followed by <c>gradient[k] += ...</c>
+    /// made the whole gradient ~10x slower (a store-forwarding stall on every entry).
+    /// </summary>
+    public static void ForGradientAndZero(double[]? x, double[]? gradient)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(gradient);
@@ -16,5 +22,6 @@ internal static class ArgumentChecks
             throw new ArgumentException($"gradient.Length ({gradient.Length}) must equal x.Length ({x.Length}).", nameof(gradient));
         if (ReferenceEquals(x, gradient))
             throw new ArgumentException("x and gradient must be different arrays: the gradient is written while x is still being read.", nameof(gradient));
+        for (var i = 0; i < gradient.Length; i++) gradient[i] = 0;
     }
 }

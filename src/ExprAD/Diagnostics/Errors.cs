@@ -36,6 +36,11 @@ internal static class Errors
         => new($"ExprAD cannot differentiate the user-defined operator {Describe(method)}: {Quote(node)}. "
                + "Only arithmetic on double carries derivatives.");
 
+    public static NotSupportedException WholeInput(Expression node)
+        => new($"ExprAD cannot differentiate a use of the input array as a whole: {Quote(node)}. "
+               + "Derivatives are tracked through its elements: index it (x[i]) and read x.Length; "
+               + "do not pass it to methods, convert it, or choose between it and another array.");
+
     public static NotSupportedException UnboundParameter(ParameterExpression node)
         => new($"ExprAD cannot differentiate a reference to the parameter '{node.Name}' outside the lambda or block that declares it.");
 

@@ -110,15 +110,16 @@ internal sealed partial class IrBuilder
     private Value NewValue(Type type, bool active, Block block) => new(_nextId++, type, active, block);
 
     /// <summary>
-    /// Appends (or reuses) an op. Loads that cannot throw (captured variables, array lengths) and whose
-    /// arguments live in the prologue are hoisted there, so each is read once per call; anything that may
-    /// throw (an array element, an integer division) stays where the function evaluates it.
+    /// Appends (or reuses) an op. Loads that cannot throw (a captured variable, the input's length) are
+    /// hoisted to the prologue, so each is read once per call; anything that may throw (an array element,
+    /// an integer division, a read through a captured reference that may be null) stays where the
+    /// function evaluates it.
     /// </summary>
     internal Value Emit(OpKind kind, Type type, Value[] args, bool active, object? token, bool pure,
         ExpressionType nodeType = default, MethodInfo? method = null, MemberInfo? member = null)
     {
-        var hoistable = pure && (kind == OpKind.Member || nodeType == ExpressionType.ArrayLength);
-        var target = hoistable && args.All(a => a.Block == Prologue) ? Prologue : Current;
+        var hoistable = pure && (kind == OpKind.Member || nodeType == ExpressionType.ArrayLength) && args.All(IsNonNullInPrologue);
+        var target = hoistable ? Prologue : Current;
         var key = pure ? OpKey.For(kind, nodeType, token, args) : null;
         if (key is { } k && target.Find(k) is { } existing) return existing;
         if (key is { } k2 && target != Current && Current.Find(k2) is { } visible) return visible;
@@ -134,6 +135,14 @@ internal sealed partial class IrBuilder
         if (key is { } k3) target.Remember(k3, result);
         return result;
     }
+
+    /// <summary>
+    /// Reading a member or the length of this object cannot throw: it is the input (checked for null on
+    /// entry) or a non-null constant such as a closure. A captured variable may itself hold null, so reads
+    /// through it stay where the function performs them (perhaps behind a null test).
+    /// </summary>
+    private bool IsNonNullInPrologue(Value instance)
+        => instance.Definition is { Kind: OpKind.Input } || instance.Definition is { Kind: OpKind.Constant, ConstantValue: not null };
 
     /// <summary>A value read from an accumulator after all its contributions are in.</summary>
     public Value ReadAccumulator(Accumulator accumulator)

@@ -24,11 +24,16 @@ internal sealed class Lowerer : ExpressionVisitor
         var target = node.Expression is UnaryExpression { NodeType: ExpressionType.Quote } quote ? quote.Operand : node.Expression;
         if (target is not LambdaExpression lambda) throw Errors.DelegateInvoke(node);
 
-        // invoke((p1, p2) => body, a1, a2)  ==>  { p1 = a1; p2 = a2; body }, arguments evaluated first, in order.
+        // invoke((p1, p2) => body, a1, a2)  ==>  { t1 = a1; t2 = a2; { p1 = t1; p2 = t2; body } }.
+        // The arguments are evaluated first, in order, outside the parameters' scope: an argument may
+        // mention a variable that is the very ParameterExpression object of the lambda it is passed to.
         var arguments = node.Arguments.Select(a => Visit(a)!).ToArray();
-        var statements = lambda.Parameters.Select((p, i) => (Expression)Expression.Assign(p, arguments[i])).ToList();
-        statements.Add(Visit(lambda.Body)!);
-        return Expression.Block(lambda.Body.Type, lambda.Parameters, statements);
+        var temporaries = lambda.Parameters.Select(p => Expression.Variable(p.Type, p.Name)).ToArray();
+        var inner = lambda.Parameters.Select((p, i) => (Expression)Expression.Assign(p, temporaries[i])).ToList();
+        inner.Add(Visit(lambda.Body)!);
+        var outer = temporaries.Select((t, i) => (Expression)Expression.Assign(t, arguments[i])).ToList();
+        outer.Add(Expression.Block(lambda.Body.Type, lambda.Parameters, inner));
+        return Expression.Block(lambda.Body.Type, temporaries, outer);
     }
 
     protected override Expression VisitBinary(BinaryExpression node)

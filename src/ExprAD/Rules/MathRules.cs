@@ -25,14 +25,16 @@ internal static class MathRules
         yield return Binary("Atan2", (b, a, r) =>
         {
             // atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2); NaN at the origin, where atan2 jumps.
+            // Scaled by hypot so that x^2 + y^2 neither overflows nor underflows at extreme magnitudes.
             var (y, x) = (a[0], a[1]);
-            var inverseNorm = b.Divide(b.Double(1), b.Add(b.Multiply(x, x), b.Multiply(y, y)));
-            return [b.Multiply(x, inverseNorm), b.Negate(b.Multiply(y, inverseNorm))];
+            var norm = b.Call(Hypot, [x, y], pure: true, active: false);
+            return [b.Divide(b.Divide(x, norm), norm), b.Negate(b.Divide(b.Divide(y, norm), norm))];
         });
         yield return Unary("Sinh", (b, a, r) => [Call(b, MathMethods.Cosh, a[0])]);
         yield return Unary("Cosh", (b, a, r) => [Call(b, MathMethods.Sinh, a[0])]);
         yield return Unary("Tanh", (b, a, r) => [b.Subtract(b.Double(1), b.Multiply(r, r))]);
-        yield return Unary("Asinh", (b, a, r) => [b.Divide(b.Double(1), Call(b, MathMethods.Sqrt, b.Add(b.Multiply(a[0], a[0]), b.Double(1))))]);
+        // 1 / sqrt(a^2 + 1) as 1 / hypot(a, 1): a^2 would overflow for |a| > 1e154.
+        yield return Unary("Asinh", (b, a, r) => [b.Divide(b.Double(1), b.Call(Hypot, [a[0], b.Double(1)], pure: true, active: false))]);
         yield return Unary("Acosh", (b, a, r) =>
             // sqrt(a-1)*sqrt(a+1) rather than sqrt(a*a-1): no cancellation near a = 1.
             [b.Divide(b.Double(1), b.Multiply(Call(b, MathMethods.Sqrt, b.Subtract(a[0], b.Double(1))), Call(b, MathMethods.Sqrt, b.Add(a[0], b.Double(1)))))]);
@@ -67,7 +69,7 @@ internal static class MathRules
             return [b.Select(below, zero, b.Select(above, zero, one)), b.Select(below, one, zero), b.Select(below, zero, b.Select(above, one, zero))];
         }));
         yield return (Method("FusedMultiplyAdd", 3), new DerivativeRule("Math.FusedMultiplyAdd", (b, a, r) => [a[1], a[0], b.Double(1)]));
-        yield return (typeof(double).GetMethod(nameof(double.Hypot), [typeof(double), typeof(double)])!, new DerivativeRule("double.Hypot", (b, a, r) =>
+        yield return (Hypot, new DerivativeRule("double.Hypot", (b, a, r) =>
         {
             var atOrigin = b.Binary(System.Linq.Expressions.ExpressionType.Equal, r, b.Double(0));
             var zero = b.Double(0);
@@ -100,7 +102,10 @@ internal static class MathRules
     private static Value?[] FirstOnTie(IrBuilder b, Value firstWins)
         => [b.Select(firstWins, b.Double(1), b.Double(0)), b.Select(firstWins, b.Double(0), b.Double(1))];
 
-    private static Value OneMinusSquare(IrBuilder b, Value a) => b.Subtract(b.Double(1), b.Multiply(a, a));
+    // (1 - a)(1 + a) rather than 1 - a*a: no cancellation as |a| approaches 1, where asin and atanh are steep.
+    private static Value OneMinusSquare(IrBuilder b, Value a) => b.Multiply(b.Subtract(b.Double(1), a), b.Add(b.Double(1), a));
+
+    private static readonly MethodInfo Hypot = typeof(double).GetMethod(nameof(double.Hypot), [typeof(double), typeof(double)])!;
 
     private static Value Call(IrBuilder b, MethodInfo method, Value arg) => b.Call(method, [arg], pure: true, active: false);
 

@@ -41,6 +41,14 @@ internal sealed partial class IrTranslator
             .Where(v => afterTrue.GetValueOrDefault(v) != afterFalse.GetValueOrDefault(v))
             .ToList();
         var hasResult = node.Type != typeof(void) && trueValue is not null && falseValue is not null;
+        // Choosing between x and another array would hide which reads are reads of x.
+        if (hasResult && trueValue != falseValue) { RefuseWholeInput(trueValue!, node); RefuseWholeInput(falseValue!, node); }
+        foreach (var variable in changed)
+            if (ValueAfter(afterTrue, variable) is var t && ValueAfter(afterFalse, variable) is var f && t != f)
+            {
+                RefuseWholeInput(t, node);
+                RefuseWholeInput(f, node);
+            }
 
         if (whenTrue.Instructions.Count == 0 && whenFalse.Instructions.Count == 0)
         {

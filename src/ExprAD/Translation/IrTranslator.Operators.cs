@@ -40,6 +40,7 @@ internal sealed partial class IrTranslator
             if (operand.Active) throw Errors.UserOperator(node, node.Method);
             return _builder.Call(node.Method, [operand], pure: false, active: false);
         }
+        if (node.Type != operand.Type) RefuseWholeInput(operand, node);
         // double -> float would silently drop the derivative; double -> int is piecewise constant (derivative 0).
         if (operand.Active && node.Type != typeof(double) && CarriesDerivative(node.Type)) throw Errors.LosesDerivative(node, node.Type);
         return _builder.Convert(operand, node.Type);

@@ -89,6 +89,7 @@ internal sealed partial class IrTranslator
         if (instance is { Active: true }) throw Errors.UnsupportedNode(node, "Members of differentiated values cannot be read.");
         if (node.Member is PropertyInfo { Name: "Length" } && instance is not null && instance.Type.IsArray)
             return _builder.ArrayLength(instance);
+        if (instance == _input) throw Errors.WholeInput(node);
         // Fields are plain reads; property getters are code that may do anything, so they are not shared or hoisted.
         return _builder.Member(instance, node.Member, pure: node.Member is FieldInfo);
     }
@@ -122,7 +123,7 @@ internal sealed partial class IrTranslator
 
     private Value? CallForEffect(MethodCallExpression node, List<Value> args)
     {
-        if (args.Any(a => a.Active)) throw Errors.NoDerivativeRule(node.Method, node);
+        if (args.Any(a => a.Active || a == _input)) throw Errors.NoDerivativeRule(node.Method, node);
         _builder.Emit(OpKind.Call, typeof(void), args.ToArray(), active: false, token: null, pure: false, method: node.Method);
         return null;
     }
@@ -133,8 +134,15 @@ internal sealed partial class IrTranslator
     /// </summary>
     private Value CallWithoutRule(MethodInfo method, Value[] args, Expression node)
     {
-        if (args.Any(a => a.Active) && CarriesDerivative(method.ReturnType)) throw Errors.NoDerivativeRule(method, node);
+        // The input array passed whole (x.Sum(), MyNorm(x)) carries derivatives just like an active double.
+        if (args.Any(a => a.Active || a == _input) && CarriesDerivative(method.ReturnType)) throw Errors.NoDerivativeRule(method, node);
         return _builder.Call(method, args, pure: false, active: false);
+    }
+
+    /// <summary>The input array may only be indexed, measured, or compared; anything else would hide its derivative.</summary>
+    private void RefuseWholeInput(Value value, Expression node)
+    {
+        if (value == _input) throw Errors.WholeInput(node);
     }
 
     private static bool CarriesDerivative(Type type)
