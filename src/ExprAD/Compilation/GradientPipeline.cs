@@ -1,9 +1,36 @@
 using System.Linq.Expressions;
+using ExprAD.Diagnostics;
+using ExprAD.Differentiation;
+using ExprAD.Ir;
+using ExprAD.Lowering;
+using ExprAD.Translation;
 
 namespace ExprAD.Compilation;
 
+/// <summary>
+/// The gradient pipeline, in the order it runs: lower the tree, translate it into SSA form (simplifying
+/// and sharing as it goes), build the reverse sweep from the rule table, and emit one expression tree:
+/// argument checks, gradient cleared, forward sweep, reverse sweep, return the value.
+/// </summary>
 internal static class GradientPipeline
 {
     public static Expression<GradientFunc> Run(Expression<Func<double[], double>> f)
-        => throw new NotImplementedException("core under construction");
+        => StackGuard.RunWithDeepStackFallback(() =>
+        {
+            var x = f.Parameters[0];
+            var gradient = Expression.Parameter(typeof(double[]), "gradient");
+            var builder = new IrBuilder();
+            var (_, result) = IrTranslator.Run(builder, x, Lowerer.Run(f.Body));
+            var reverse = ReverseSweep.Run(builder, result);
+            var (variables, statements, value) = IrEmitter.Run(x, gradient, [builder.Prologue, builder.Root, reverse], result);
+
+            statements.InsertRange(0,
+            [
+                Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradient))!, x, gradient),
+                // Every entry is overwritten: zero first, then the reverse sweep adds into the entries f depends on.
+                Expression.Call(typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array)])!, gradient),
+            ]);
+            statements.Add(value);
+            return Expression.Lambda<GradientFunc>(Expression.Block(typeof(double), variables, statements), f.Name, [x, gradient]);
+        });
 }

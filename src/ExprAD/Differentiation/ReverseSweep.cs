@@ -1,0 +1,144 @@
+using ExprAD.Diagnostics;
+using ExprAD.Ir;
+using ExprAD.Rules;
+
+namespace ExprAD.Differentiation;
+
+/// <summary>
+/// Reverse mode on the intermediate form: walks the forward code backwards and, for each active op,
+/// turns the adjoint of its result into terms for its arguments' adjoints (<c>argbar += partial * resultbar</c>)
+/// using the rule table. Adjoint terms are kept as lists and summed once, where the value is defined,
+/// so a value used once costs no addition and a zero derivative costs nothing at all.
+/// </summary>
+internal sealed class ReverseSweep
+{
+    private readonly IrBuilder _builder;
+    private readonly Dictionary<Value, List<Value>> _terms = [];
+    private readonly Dictionary<Value, Accumulator> _accumulators = [];
+    private readonly Dictionary<Block, Block> _reverseOf = new(ReferenceEqualityComparer.Instance);
+
+    private ReverseSweep(IrBuilder builder) => _builder = builder;
+
+    /// <summary>Builds the reverse sweep of <paramref name="builder"/>'s root block seeded with d result = 1.</summary>
+    public static Block Run(IrBuilder builder, Value result)
+    {
+        var sweep = new ReverseSweep(builder);
+        var reverseRoot = new Block(builder.Root);
+        builder.Current = reverseRoot;
+        builder.Algebraic = true;
+        sweep._reverseOf[builder.Root] = reverseRoot;
+        if (result.Active)
+        {
+            sweep.AddTerm(result, builder.Double(1));
+            sweep.Reverse(builder.Root);
+        }
+        // Accumulators collect terms from nested blocks; they start at zero for each call.
+        reverseRoot.Instructions.InsertRange(0, sweep._accumulators.Values.Select(a => (Instr)new ResetAccumulatorInstr(a)));
+        builder.Current = builder.Root;
+        builder.Algebraic = false;
+        return reverseRoot;
+    }
+
+    private void Reverse(Block forward)
+    {
+        StackGuard.Check();
+        for (var i = forward.Instructions.Count - 1; i >= 0; i--)
+        {
+            switch (forward.Instructions[i])
+            {
+                case Op { Result.Active: true } op:
+                    ReverseOp(op);
+                    break;
+                case IfInstr branch:
+                    ReverseIf(branch);
+                    break;
+            }
+        }
+    }
+
+    private void ReverseOp(Op op)
+    {
+        if (TakeAdjoint(op.Result) is not { } adjoint) return;
+        if (op.Kind == OpKind.ArrayIndex)
+        {
+            // A read of x[i]: its adjoint is the gradient entry i.
+            _builder.Current.Instructions.Add(new GradientAddInstr(op.Args[1], adjoint));
+            return;
+        }
+        var rule = RuleFor(op);
+        if (rule.Partials is null) return;
+        var partials = rule.Partials(_builder, op.Args, op.Result);
+        for (var i = 0; i < op.Args.Length; i++)
+            if (partials[i] is { } partial && op.Args[i].Active)
+                AddTerm(op.Args[i], _builder.Multiply(partial, adjoint));
+    }
+
+    private static DerivativeRule RuleFor(Op op)
+    {
+        var rule = op.Kind switch
+        {
+            OpKind.Unary or OpKind.Binary => RuleTable.ForOperator(op.NodeType),
+            OpKind.Select => RuleTable.ForOperator(System.Linq.Expressions.ExpressionType.Conditional),
+            OpKind.Call when RuleTable.TryGet(op.Method!, out var found) => found,
+            _ => null,
+        };
+        // The translator refuses active ops without a rule, so reaching this is a bug in ExprAD itself.
+        return rule ?? throw new InvalidOperationException($"ExprAD internal error: no derivative rule for active op {op.Kind} {op.NodeType} {op.Method?.Name}.");
+    }
+
+    private void ReverseIf(IfInstr branch)
+    {
+        var joinAdjoints = branch.Joins
+            .Where(j => j.Result.Active)
+            .Select(j => (Join: j, Adjoint: TakeAdjoint(j.Result)))
+            .Where(x => x.Adjoint is not null)
+            .ToList();
+
+        var outer = _builder.Current;
+        var reverseTrue = ReverseBranch(branch.WhenTrue, outer, joinAdjoints.Select(x => (x.Join.WhenTrue, x.Adjoint!)));
+        var reverseFalse = ReverseBranch(branch.WhenFalse, outer, joinAdjoints.Select(x => (x.Join.WhenFalse, x.Adjoint!)));
+        _builder.Current = outer;
+        if (reverseTrue.Instructions.Count > 0 || reverseFalse.Instructions.Count > 0)
+            outer.Instructions.Add(new IfInstr(branch.Condition, reverseTrue, reverseFalse));
+    }
+
+    private Block ReverseBranch(Block forward, Block outer, IEnumerable<(Value Target, Value Adjoint)> seeds)
+    {
+        // The reverse branch runs after the forward branch on the same path, so it sees the forward branch's values.
+        var reverse = new Block(outer, forward);
+        _reverseOf[forward] = reverse;
+        _builder.Current = reverse;
+        foreach (var (target, adjoint) in seeds)
+            if (target.Active) AddTerm(target, adjoint);
+        Reverse(forward);
+        return reverse;
+    }
+
+    private void AddTerm(Value target, Value term)
+    {
+        if (_reverseOf.TryGetValue(target.Block, out var home) && home == _builder.Current)
+        {
+            if (!_terms.TryGetValue(target, out var list)) _terms[target] = list = [];
+            list.Add(term);
+            return;
+        }
+        // The target was defined outside the block being reversed: its adjoint is summed later, in an
+        // enclosing block that cannot see this term, so the term goes through a mutable accumulator.
+        if (!_accumulators.TryGetValue(target, out var accumulator))
+            _accumulators[target] = accumulator = _builder.NewAccumulator(target);
+        _builder.Current.Instructions.Add(new AccumulateInstr(accumulator, term));
+    }
+
+    /// <summary>The adjoint of <paramref name="value"/>: the sum of its terms, or null when it is zero.</summary>
+    private Value? TakeAdjoint(Value value)
+    {
+        var terms = _terms.Remove(value, out var list) ? list : [];
+        if (_accumulators.TryGetValue(value, out var accumulator)) terms.Add(_builder.ReadAccumulator(accumulator));
+        if (terms.Count == 0) return null;
+        return SumBalanced(terms, 0, terms.Count);
+    }
+
+    // A balanced sum keeps the emitted tree shallow and rounding no worse than a left-to-right sum.
+    private Value SumBalanced(List<Value> terms, int start, int count)
+        => count == 1 ? terms[start] : _builder.Add(SumBalanced(terms, start, count / 2), SumBalanced(terms, start + count / 2, count - count / 2));
+}

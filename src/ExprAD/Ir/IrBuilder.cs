@@ -1,0 +1,145 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using ExprAD.Rules;
+
+namespace ExprAD.Ir;
+
+/// <summary>
+/// Appends ops to the current block, simplifying as it goes: constant folding, identities, and
+/// sharing of pure ops already computed in a visible block (CSE by hash-consing). Every pass that
+/// creates code (translation, reverse mode) goes through here, so no pass builds <c>0 * x</c> or
+/// computes the same value twice.
+/// </summary>
+internal sealed partial class IrBuilder
+{
+    private int _nextId;
+
+    public IrBuilder()
+    {
+        Prologue = new Block();
+        Root = new Block(Prologue);
+        Current = Root;
+    }
+
+    /// <summary>Loads hoisted to the top of the function: constants that need a local, captured variables, x.Length.</summary>
+    public Block Prologue { get; }
+    public Block Root { get; }
+    public Block Current { get; set; }
+
+    /// <summary>
+    /// True while building derivative code: identities that are exact only for finite values
+    /// (<c>0 * x = 0</c>, <c>x + 0 = x</c>) are applied. The function's own values always keep IEEE semantics.
+    /// </summary>
+    public bool Algebraic { get; set; }
+
+    public int ValueCount => _nextId;
+
+    public Value Input(Type arrayType) => Emit(OpKind.Input, arrayType, [], active: false, token: "input", pure: true);
+
+    public Value Constant(object? value, Type type)
+    {
+        var token = (type, value is double d ? BitConverter.DoubleToInt64Bits(d) : value);
+        var key = OpKey.For(OpKind.Constant, ExpressionType.Constant, token, []);
+        if (Prologue.Find(key!.Value) is { } existing) return existing;
+        var result = NewValue(type, active: false, Prologue);
+        var op = new Op { Kind = OpKind.Constant, Result = result, ConstantValue = value, Type = type };
+        result.Definition = op;
+        Prologue.Remember(key.Value, result);
+        // Primitive constants are written inline where used; only objects (arrays, closures) need a local.
+        if (!IsInlineConstant(type)) Prologue.Instructions.Add(op);
+        return result;
+    }
+
+    public static bool IsInlineConstant(Type type) => type.IsPrimitive || type == typeof(string) || type.IsEnum;
+
+    public Value Double(double d) => Constant(d, typeof(double));
+
+    /// <summary>An expression evaluated as-is each call (e.g. a static property), never shared.</summary>
+    public Value Leaf(Expression expression)
+    {
+        var result = NewValue(expression.Type, active: false, Current);
+        var op = new Op { Kind = OpKind.Leaf, Result = result, Leaf = expression, Pure = false };
+        result.Definition = op;
+        Current.Instructions.Add(op);
+        return result;
+    }
+
+    public Value Member(Value? instance, MemberInfo member, bool pure)
+    {
+        var type = member switch { FieldInfo f => f.FieldType, PropertyInfo p => p.PropertyType, _ => throw new ArgumentException(null, nameof(member)) };
+        var args = instance is null ? [] : new[] { instance };
+        // A literal field (const) folds; readonly statics and captured variables are read at call time.
+        if (member is FieldInfo { IsLiteral: true } literal) return Constant(literal.GetRawConstantValue(), type);
+        return Emit(OpKind.Member, type, args, active: false, token: member, pure: pure, member: member);
+    }
+
+    public Value ArrayIndex(Value array, Value[] indices)
+    {
+        var elementType = array.Type.GetElementType()!;
+        var active = elementType == typeof(double) && array.Definition?.Kind == OpKind.Input;
+        return Emit(OpKind.ArrayIndex, elementType, [array, .. indices], active, token: null, pure: true);
+    }
+
+    public Value ArrayLength(Value array)
+        => Emit(OpKind.Unary, typeof(int), [array], active: false, token: null, pure: true, nodeType: ExpressionType.ArrayLength);
+
+    public Value Convert(Value operand, Type type)
+    {
+        if (operand.Type == type) return operand;
+        if (operand.IsConstant && TryFoldConvert(operand.ConstantValue, type, out var folded)) return Constant(folded, type);
+        return Emit(OpKind.Convert, type, [operand], active: false, token: type, pure: true);
+    }
+
+    public Value Call(MethodInfo method, Value[] args, bool pure, bool active)
+    {
+        if (pure && method.IsStatic && args.All(a => a.IsConstant) && TryFoldCall(method, args, out var folded))
+            return Constant(folded, method.ReturnType);
+        return Emit(OpKind.Call, method.ReturnType, args, active, token: method, pure: pure, method: method);
+    }
+
+    public Value Select(Value condition, Value whenTrue, Value whenFalse)
+    {
+        if (condition.IsConstant && condition.ConstantValue is bool c) return c ? whenTrue : whenFalse;
+        if (whenTrue == whenFalse) return whenTrue;
+        var active = whenTrue.Active || whenFalse.Active;
+        return Emit(OpKind.Select, whenTrue.Type, [condition, whenTrue, whenFalse], active, token: null, pure: true);
+    }
+
+    private Value NewValue(Type type, bool active, Block block) => new(_nextId++, type, active, block);
+
+    /// <summary>
+    /// Appends (or reuses) an op. Loads that cannot throw (captured variables, array lengths) and whose
+    /// arguments live in the prologue are hoisted there, so each is read once per call; anything that may
+    /// throw (an array element, an integer division) stays where the function evaluates it.
+    /// </summary>
+    internal Value Emit(OpKind kind, Type type, Value[] args, bool active, object? token, bool pure,
+        ExpressionType nodeType = default, MethodInfo? method = null, MemberInfo? member = null)
+    {
+        var hoistable = pure && (kind == OpKind.Member || nodeType == ExpressionType.ArrayLength);
+        var target = hoistable && args.All(a => a.Block == Prologue) ? Prologue : Current;
+        var key = pure ? OpKey.For(kind, nodeType, token, args) : null;
+        if (key is { } k && target.Find(k) is { } existing) return existing;
+        if (key is { } k2 && target != Current && Current.Find(k2) is { } visible) return visible;
+
+        var result = NewValue(type, active, target);
+        var op = new Op
+        {
+            Kind = kind, Result = result, Args = args, NodeType = nodeType, Method = method, Member = member,
+            Type = kind == OpKind.Convert ? type : null, Pure = pure,
+        };
+        result.Definition = op;
+        target.Instructions.Add(op);
+        if (key is { } k3) target.Remember(k3, result);
+        return result;
+    }
+
+    /// <summary>A value read from an accumulator after all its contributions are in.</summary>
+    public Value ReadAccumulator(Accumulator accumulator)
+        => new(_nextId++, typeof(double), active: false, Current) { ReadsAccumulator = accumulator };
+
+    /// <summary>A value defined by the join of an if; the caller records it in <see cref="IfInstr.Joins"/>.</summary>
+    public Value NewJoin(Type type, bool active) => NewValue(type, active, Current);
+
+    private int _nextAccumulator;
+    public Accumulator NewAccumulator(Value target) => new(_nextAccumulator++, target);
+}

@@ -1,0 +1,91 @@
+using System.Linq.Expressions;
+using ExprAD.Diagnostics;
+using ExprAD.Rules;
+
+namespace ExprAD.Lowering;
+
+/// <summary>
+/// Makes the tree small and regular before translation: invoked lambdas are inlined as blocks,
+/// <c>&amp;&amp;</c> and <c>||</c> become conditionals (keeping their short-circuit), <c>Power</c> becomes
+/// <c>Math.Pow</c>, and compound assignments to locals become plain ones. Later passes see fewer node kinds.
+/// </summary>
+internal sealed class Lowerer : ExpressionVisitor
+{
+    public static Expression Run(Expression body) => new Lowerer().Visit(body)!;
+
+    public override Expression? Visit(Expression? node)
+    {
+        StackGuard.Check();
+        return base.Visit(node);
+    }
+
+    protected override Expression VisitInvocation(InvocationExpression node)
+    {
+        var target = node.Expression is UnaryExpression { NodeType: ExpressionType.Quote } quote ? quote.Operand : node.Expression;
+        if (target is not LambdaExpression lambda) throw Errors.DelegateInvoke(node);
+
+        // invoke((p1, p2) => body, a1, a2)  ==>  { p1 = a1; p2 = a2; body }, arguments evaluated first, in order.
+        var arguments = node.Arguments.Select(a => Visit(a)!).ToArray();
+        var statements = lambda.Parameters.Select((p, i) => (Expression)Expression.Assign(p, arguments[i])).ToList();
+        statements.Add(Visit(lambda.Body)!);
+        return Expression.Block(lambda.Body.Type, lambda.Parameters, statements);
+    }
+
+    protected override Expression VisitBinary(BinaryExpression node)
+    {
+        switch (node.NodeType)
+        {
+            case ExpressionType.AndAlso when node.Method is null:
+                return Expression.Condition(Visit(node.Left)!, Visit(node.Right)!, Expression.Constant(false));
+            case ExpressionType.OrElse when node.Method is null:
+                return Expression.Condition(Visit(node.Left)!, Expression.Constant(true), Visit(node.Right)!);
+            case ExpressionType.Power when node.Type == typeof(double):
+                return Expression.Call(MathMethods.Pow, Visit(node.Left)!, Visit(node.Right)!);
+        }
+        if (CompoundAssignments.TryGetValue(node.NodeType, out var binary) && node.Left is ParameterExpression variable
+            && node.Method is null && node.Conversion is null)
+        {
+            var right = Visit(node.Right)!;
+            var value = binary == ExpressionType.Power
+                ? (Expression)Expression.Call(MathMethods.Pow, variable, right)
+                : Expression.MakeBinary(binary, variable, right);
+            return Expression.Assign(variable, value);
+        }
+        return base.VisitBinary(node);
+    }
+
+    protected override Expression VisitUnary(UnaryExpression node)
+    {
+        if (node.Operand is ParameterExpression variable && node.Method is null && IncrementKinds.TryGetValue(node.NodeType, out var kind))
+        {
+            // ++v / v++ on a local: the value of a post-increment is the old value.
+            var one = Expression.Constant(Convert.ChangeType(1, variable.Type), variable.Type);
+            var updated = Expression.Assign(variable, kind.Increment ? Expression.Add(variable, one) : Expression.Subtract(variable, one));
+            if (!kind.Post) return updated;
+            var old = Expression.Variable(variable.Type, "old");
+            return Expression.Block(variable.Type, [old], Expression.Assign(old, variable), updated, old);
+        }
+        return base.VisitUnary(node);
+    }
+
+    private static readonly Dictionary<ExpressionType, ExpressionType> CompoundAssignments = new()
+    {
+        [ExpressionType.AddAssign] = ExpressionType.Add,
+        [ExpressionType.AddAssignChecked] = ExpressionType.AddChecked,
+        [ExpressionType.SubtractAssign] = ExpressionType.Subtract,
+        [ExpressionType.SubtractAssignChecked] = ExpressionType.SubtractChecked,
+        [ExpressionType.MultiplyAssign] = ExpressionType.Multiply,
+        [ExpressionType.MultiplyAssignChecked] = ExpressionType.MultiplyChecked,
+        [ExpressionType.DivideAssign] = ExpressionType.Divide,
+        [ExpressionType.ModuloAssign] = ExpressionType.Modulo,
+        [ExpressionType.PowerAssign] = ExpressionType.Power,
+    };
+
+    private static readonly Dictionary<ExpressionType, (bool Increment, bool Post)> IncrementKinds = new()
+    {
+        [ExpressionType.PreIncrementAssign] = (true, false),
+        [ExpressionType.PostIncrementAssign] = (true, true),
+        [ExpressionType.PreDecrementAssign] = (false, false),
+        [ExpressionType.PostDecrementAssign] = (false, true),
+    };
+}

@@ -1,0 +1,115 @@
+using System.Reflection;
+using ExprAD.Ir;
+
+namespace ExprAD.Rules;
+
+/// <summary>
+/// Partials of the <see cref="Math"/> functions. Conventions at kinks (documented in the README):
+/// Abs'(0) = 0; Max/Min on a tie send the derivative to the first argument; Clamp sends it to the value
+/// when lo &lt;= v &lt;= hi; Hypot'(0, 0) = (0, 0); Sqrt'(0) = +Infinity and other singularities give
+/// what IEEE arithmetic gives; Floor, Ceiling, Round, Truncate have derivative 0 everywhere.
+/// </summary>
+internal static class MathRules
+{
+    private static readonly double Ln10 = Math.Log(10);
+    private static readonly double Ln2 = Math.Log(2);
+
+    public static IEnumerable<(MethodInfo Method, DerivativeRule Rule)> All()
+    {
+        yield return Unary("Sin", (b, a, r) => [Call(b, MathMethods.Cos, a[0])]);
+        yield return Unary("Cos", (b, a, r) => [b.Negate(Call(b, MathMethods.Sin, a[0]))]);
+        yield return Unary("Tan", (b, a, r) => [b.Add(b.Double(1), b.Multiply(r, r))]);
+        yield return Unary("Asin", (b, a, r) => [b.Divide(b.Double(1), Call(b, MathMethods.Sqrt, OneMinusSquare(b, a[0])))]);
+        yield return Unary("Acos", (b, a, r) => [b.Divide(b.Double(-1), Call(b, MathMethods.Sqrt, OneMinusSquare(b, a[0])))]);
+        yield return Unary("Atan", (b, a, r) => [b.Divide(b.Double(1), b.Add(b.Double(1), b.Multiply(a[0], a[0])))]);
+        yield return Binary("Atan2", (b, a, r) =>
+        {
+            // atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2); NaN at the origin, where atan2 jumps.
+            var (y, x) = (a[0], a[1]);
+            var inverseNorm = b.Divide(b.Double(1), b.Add(b.Multiply(x, x), b.Multiply(y, y)));
+            return [b.Multiply(x, inverseNorm), b.Negate(b.Multiply(y, inverseNorm))];
+        });
+        yield return Unary("Sinh", (b, a, r) => [Call(b, MathMethods.Cosh, a[0])]);
+        yield return Unary("Cosh", (b, a, r) => [Call(b, MathMethods.Sinh, a[0])]);
+        yield return Unary("Tanh", (b, a, r) => [b.Subtract(b.Double(1), b.Multiply(r, r))]);
+        yield return Unary("Asinh", (b, a, r) => [b.Divide(b.Double(1), Call(b, MathMethods.Sqrt, b.Add(b.Multiply(a[0], a[0]), b.Double(1))))]);
+        yield return Unary("Acosh", (b, a, r) =>
+            // sqrt(a-1)*sqrt(a+1) rather than sqrt(a*a-1): no cancellation near a = 1.
+            [b.Divide(b.Double(1), b.Multiply(Call(b, MathMethods.Sqrt, b.Subtract(a[0], b.Double(1))), Call(b, MathMethods.Sqrt, b.Add(a[0], b.Double(1)))))]);
+        yield return Unary("Atanh", (b, a, r) => [b.Divide(b.Double(1), OneMinusSquare(b, a[0]))]);
+        yield return Unary("Exp", (b, a, r) => [r]);
+        yield return Unary("Log", (b, a, r) => [b.Divide(b.Double(1), a[0])]);
+        yield return Binary("Log", (b, a, r) =>
+        {
+            // log_base(a) = ln a / ln base.
+            var inverseLnBase = b.Divide(b.Double(1), Call(b, MathMethods.Log, a[1]));
+            return [b.Divide(inverseLnBase, a[0]), b.Negate(b.Divide(b.Multiply(r, inverseLnBase), a[1]))];
+        });
+        yield return Unary("Log10", (b, a, r) => [b.Divide(b.Double(1 / Ln10), a[0])]);
+        yield return Unary("Log2", (b, a, r) => [b.Divide(b.Double(1 / Ln2), a[0])]);
+        yield return Unary("Sqrt", (b, a, r) => [b.Divide(b.Double(0.5), r)]);
+        yield return Unary("Cbrt", (b, a, r) => [b.Divide(b.Double(1.0 / 3.0), b.Multiply(r, r))]);
+        yield return Binary("Pow", PowPartials);
+        yield return Unary("Abs", (b, a, r) =>
+        {
+            // a - a is 0 at zero and NaN at NaN, so Abs'(NaN) stays NaN.
+            var atZero = b.Subtract(a[0], a[0]);
+            var negative = b.Select(b.Binary(System.Linq.Expressions.ExpressionType.LessThan, a[0], b.Double(0)), b.Double(-1), atZero);
+            return [b.Select(b.Binary(System.Linq.Expressions.ExpressionType.GreaterThan, a[0], b.Double(0)), b.Double(1), negative)];
+        });
+        yield return Binary("Max", (b, a, r) => FirstOnTie(b, b.Binary(System.Linq.Expressions.ExpressionType.GreaterThanOrEqual, a[0], a[1])));
+        yield return Binary("Min", (b, a, r) => FirstOnTie(b, b.Binary(System.Linq.Expressions.ExpressionType.LessThanOrEqual, a[0], a[1])));
+        yield return (Method("Clamp", 3), new DerivativeRule("Math.Clamp", (b, a, r) =>
+        {
+            var (one, zero) = (b.Double(1), b.Double(0));
+            var below = b.Binary(System.Linq.Expressions.ExpressionType.LessThan, a[0], a[1]);
+            var above = b.Binary(System.Linq.Expressions.ExpressionType.GreaterThan, a[0], a[2]);
+            return [b.Select(below, zero, b.Select(above, zero, one)), b.Select(below, one, zero), b.Select(below, zero, b.Select(above, one, zero))];
+        }));
+        yield return (Method("FusedMultiplyAdd", 3), new DerivativeRule("Math.FusedMultiplyAdd", (b, a, r) => [a[1], a[0], b.Double(1)]));
+        yield return (typeof(double).GetMethod(nameof(double.Hypot), [typeof(double), typeof(double)])!, new DerivativeRule("double.Hypot", (b, a, r) =>
+        {
+            var atOrigin = b.Binary(System.Linq.Expressions.ExpressionType.Equal, r, b.Double(0));
+            var zero = b.Double(0);
+            return [b.Select(atOrigin, zero, b.Divide(a[0], r)), b.Select(atOrigin, zero, b.Divide(a[1], r))];
+        }));
+
+        foreach (var name in new[] { "Floor", "Ceiling", "Truncate", "Round" })
+            foreach (var method in typeof(Math).GetMethods().Where(m => m.Name == name && m.ReturnType == typeof(double)))
+                yield return (method, new DerivativeRule($"Math.{name}({string.Join(", ", method.GetParameters().Select(p => p.ParameterType.Name))})", null));
+    }
+
+    private static Value?[] PowPartials(IrBuilder b, Value[] a, Value r)
+    {
+        var (x, y) = (a[0], a[1]);
+        if (y.TryGetConstantDouble(out var n))
+        {
+            // d/dx x^n = n x^(n-1), with the common small powers written out.
+            if (n == 1) return [b.Double(1), null];
+            if (n == 2) return [b.Multiply(b.Double(2), x), null];
+            return [b.Multiply(b.Double(n), b.Call(MathMethods.Pow, [x, b.Double(n - 1)], pure: true, active: false)), null];
+        }
+        var dx = b.Multiply(y, b.Call(MathMethods.Pow, [x, b.Subtract(y, b.Double(1))], pure: true, active: false));
+        // d/dy x^y = x^y ln x; where x^y is 0 (x = 0) the limit along y is 0, not 0 * -inf.
+        var dy = x.Active || !x.IsConstant
+            ? b.Select(b.Binary(System.Linq.Expressions.ExpressionType.Equal, r, b.Double(0)), b.Double(0), b.Multiply(r, Call(b, MathMethods.Log, x)))
+            : b.Multiply(r, Call(b, MathMethods.Log, x));
+        return [dx, dy];
+    }
+
+    private static Value?[] FirstOnTie(IrBuilder b, Value firstWins)
+        => [b.Select(firstWins, b.Double(1), b.Double(0)), b.Select(firstWins, b.Double(0), b.Double(1))];
+
+    private static Value OneMinusSquare(IrBuilder b, Value a) => b.Subtract(b.Double(1), b.Multiply(a, a));
+
+    private static Value Call(IrBuilder b, MethodInfo method, Value arg) => b.Call(method, [arg], pure: true, active: false);
+
+    private static (MethodInfo, DerivativeRule) Unary(string name, PartialsBuilder partials)
+        => (MathMethods.Unary(name), new DerivativeRule($"Math.{name}", partials));
+
+    private static (MethodInfo, DerivativeRule) Binary(string name, PartialsBuilder partials)
+        => (MathMethods.Binary(name), new DerivativeRule($"Math.{name}", partials));
+
+    private static MethodInfo Method(string name, int arity)
+        => typeof(Math).GetMethod(name, Enumerable.Repeat(typeof(double), arity).ToArray())!;
+}

@@ -1,0 +1,110 @@
+using System.Linq.Expressions;
+using ExprAD.Diagnostics;
+using ExprAD.Ir;
+using ExprAD.Rules;
+
+namespace ExprAD.Translation;
+
+internal sealed partial class IrTranslator
+{
+    private Value Unary(UnaryExpression node)
+    {
+        switch (node.NodeType)
+        {
+            case ExpressionType.Convert or ExpressionType.ConvertChecked:
+                return Convert(node);
+            case ExpressionType.Quote or ExpressionType.TypeAs or ExpressionType.Unbox or ExpressionType.Throw:
+                throw Errors.UnsupportedNode(node);
+        }
+        var operand = Required(node.Operand);
+        if (node.Method is not null)
+        {
+            if (operand.Active) throw Errors.UserOperator(node, node.Method);
+            return _builder.Call(node.Method, [operand], pure: false, active: false);
+        }
+        return node.NodeType switch
+        {
+            ExpressionType.UnaryPlus => operand,
+            ExpressionType.Negate or ExpressionType.NegateChecked when operand.Type == typeof(double) => _builder.Negate(operand),
+            ExpressionType.Negate or ExpressionType.NegateChecked or ExpressionType.Not or ExpressionType.OnesComplement
+                or ExpressionType.ArrayLength or ExpressionType.IsTrue or ExpressionType.IsFalse => _builder.Unary(node.NodeType, operand),
+            _ => throw Errors.UnsupportedNode(node),
+        };
+    }
+
+    private Value Convert(UnaryExpression node)
+    {
+        var operand = Required(node.Operand);
+        if (node.Method is not null)
+        {
+            if (operand.Active) throw Errors.UserOperator(node, node.Method);
+            return _builder.Call(node.Method, [operand], pure: false, active: false);
+        }
+        // double -> float would silently drop the derivative; double -> int is piecewise constant (derivative 0).
+        if (operand.Active && node.Type != typeof(double) && CarriesDerivative(node.Type)) throw Errors.LosesDerivative(node, node.Type);
+        return _builder.Convert(operand, node.Type);
+    }
+
+    private Value Binary(BinaryExpression node)
+    {
+        var left = Required(node.Left);
+        var right = Required(node.Right);
+        if (node.Method is not null)
+        {
+            if (left.Active || right.Active) throw Errors.UserOperator(node, node.Method);
+            return _builder.Call(node.Method, [left, right], pure: false, active: false);
+        }
+        var nodeType = node.NodeType;
+        if (node.Left.Type == typeof(double))
+        {
+            // Overflow checks do not apply to doubles.
+            nodeType = nodeType switch
+            {
+                ExpressionType.AddChecked => ExpressionType.Add,
+                ExpressionType.SubtractChecked => ExpressionType.Subtract,
+                ExpressionType.MultiplyChecked => ExpressionType.Multiply,
+                _ => nodeType,
+            };
+        }
+        if (nodeType == ExpressionType.ArrayIndex) return _builder.ArrayIndex(left, [right]);
+        if (nodeType == ExpressionType.Coalesce) throw Errors.UnsupportedNode(node);
+        var result = _builder.Binary(nodeType, left, right);
+        if (result.Active && result.Definition is { Kind: OpKind.Binary } op && RuleTable.ForOperator(op.NodeType) is null)
+            throw Errors.UnsupportedNode(node, $"The operator {op.NodeType} has no derivative rule.");
+        return result;
+    }
+
+    private Value Assign(BinaryExpression node)
+    {
+        if (node.Left is not ParameterExpression variable)
+            throw Errors.UnsupportedNode(node, "Only local variables can be assigned; array elements and fields are not supported by this version.");
+        var value = Required(node.Right);
+        _variables[variable] = value;
+        _generation++;
+        return value;
+    }
+
+    private Value? Block(BlockExpression node)
+    {
+        // Variables are scoped to the block: remember what the names meant outside, and restore on exit.
+        var shadowed = new List<(ParameterExpression Variable, Value? Outer, bool WasDeclared)>();
+        foreach (var variable in node.Variables)
+        {
+            shadowed.Add((variable, _variables.GetValueOrDefault(variable), _declared.Contains(variable)));
+            _variables.Remove(variable);
+            _declared.Add(variable);
+        }
+        _generation++;
+
+        Value? last = null;
+        foreach (var expression in node.Expressions) last = Translate(expression);
+
+        foreach (var (variable, outer, wasDeclared) in shadowed)
+        {
+            if (outer is null) _variables.Remove(variable); else _variables[variable] = outer;
+            if (!wasDeclared) _declared.Remove(variable);
+        }
+        _generation++;
+        return node.Type == typeof(void) ? null : last;
+    }
+}
