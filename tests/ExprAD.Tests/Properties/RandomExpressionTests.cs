@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using System.Reflection;
 using CsCheck;
 using ExprAD.Tests.TestSupport;
+using Xunit.Abstractions;
 
 namespace ExprAD.Tests.Properties;
 
@@ -21,7 +22,7 @@ namespace ExprAD.Tests.Properties;
 /// All functions are finite on the whole sampling box [-2, 2]^k by construction: divisions are by 2 + sin(.),
 /// logarithms and square roots take 1 + a*a, exp takes tanh(.).
 /// </remarks>
-public class RandomExpressionTests
+public class RandomExpressionTests(ITestOutputHelper output)
 {
     private const int Expressions = 1000;
     private const int PointsPerExpression = 3;
@@ -34,6 +35,9 @@ public class RandomExpressionTests
     {
         var stats = new Counters();
         CaseGen.Sample(c => CheckCase(c, stats), iter: Expressions, threads: 1, print: c => c.ToString());
+        output.WriteLine($"{stats.Cases} expressions, {stats.Points} points: {stats.CheckedPoints} checked against finite differences, " +
+                         $"{stats.KinkSkips} near a kink, {stats.MagnitudeSkips} too large, {stats.OracleSkips} oracle not accurate; " +
+                         $"{stats.CoordinateChecks} per-coordinate checks");
 
         // Guard against a vacuous pass: most points must actually have been checked.
         Assert.True(stats.Cases >= Expressions, $"only {stats.Cases} expressions were checked");
@@ -66,7 +70,43 @@ public class RandomExpressionTests
         Assert.True(deepest >= 4, $"deepest tree only {deepest}");
     }
 
-    private static void CheckCase(Case c, Counters stats)
+    [Theory]
+    [InlineData(1.001)]
+    [InlineData(0.999)]
+    [InlineData(-1.0)]
+    public void HarnessDetectsAGradientScaledByAFactor(double factor)
+    {
+        // The property must be able to fail: a gradient off by 0.1% everywhere is caught within 200 expressions.
+        GradientFunc Scaled(GradientFunc inner) => (x, g) =>
+        {
+            double value = inner(x, g);
+            for (int i = 0; i < g.Length; i++)
+            {
+                g[i] *= factor;
+            }
+            return value;
+        };
+        var stats = new Counters();
+        var e = Assert.ThrowsAny<Exception>(() => CaseGen.Sample(c => CheckCase(c, stats, Scaled), iter: 200, threads: 1));
+        Assert.Contains("directional derivative", e.ToString());
+    }
+
+    [Fact]
+    public void HarnessDetectsADroppedGradientEntry()
+    {
+        // A gradient missing the contribution to one input that f uses.
+        static GradientFunc DropLast(GradientFunc inner) => (x, g) =>
+        {
+            double value = inner(x, g);
+            g[^1] = 0;
+            return value;
+        };
+        var stats = new Counters();
+        var e = Assert.ThrowsAny<Exception>(() => CaseGen.Sample(c => CheckCase(c, stats, DropLast), iter: 200, threads: 1));
+        Assert.Contains("directional derivative", e.ToString());
+    }
+
+    private static void CheckCase(Case c, Counters stats, Func<GradientFunc, GradientFunc>? mutate = null)
     {
         var f = c.ToLambda();
         var rng = new Random(c.Seed);
@@ -74,6 +114,10 @@ public class RandomExpressionTests
         Func<double[], double> reference = f.Compile();
         Func<double[], double> primal = AD.Compile(f);
         GradientFunc gradient = AD.Differentiate(f);
+        if (mutate is not null)
+        {
+            gradient = mutate(gradient);
+        }
 
         var used = new HashSet<int>();
         CollectVariables(c.Root, c.K, used);
@@ -217,8 +261,8 @@ public class RandomExpressionTests
     /// <summary>One expression object used twice in the tree (a DAG); see <see cref="BuildShared"/>.</summary>
     internal sealed record Shared(int Template, Node Operand) : Node;
 
-    private const int LetTemplates = 3;
-    private const int SharedTemplates = 4;
+    private const int LetTemplates = 5;
+    private const int SharedTemplates = 5;
 
     internal sealed record Case(Node Root, int K, int Seed)
     {
@@ -333,6 +377,8 @@ public class RandomExpressionTests
     /// 0: { t = a; t * t + b }
     /// 1: { t = a; t = t * b + sin(t); t - b }           (reassignment reading the old value; b used twice)
     /// 2: { t = a; u = t + b; t = u * t; t + u }         (two locals, reassignment)
+    /// 3: { t = a; if (t &lt; b) t = t * b; t + b }        (a void if assigning a local: a join with the old value)
+    /// 4: { t = a; u = b; if (t &gt; u) t = u * t; else u = sin(t); t * u }   (each side assigns a different local)
     /// </summary>
     private static Expression BuildLet(int template, Expression a, Expression b)
     {
@@ -352,12 +398,24 @@ public class RandomExpressionTests
                 Expression.Assign(u, Expression.Add(t, b)),
                 Expression.Assign(t, Expression.Multiply(u, t)),
                 Expression.Add(t, u)),
+            3 => Expression.Block([t],
+                Expression.Assign(t, a),
+                Expression.IfThen(Expression.LessThan(t, b), Expression.Assign(t, Expression.Multiply(t, b))),
+                Expression.Add(t, b)),
+            4 => Expression.Block([t, u],
+                Expression.Assign(t, a),
+                Expression.Assign(u, b),
+                Expression.IfThenElse(Expression.GreaterThan(t, u),
+                    Expression.Assign(t, Expression.Multiply(u, t)),
+                    Expression.Assign(u, Call(SinM, t))),
+                Expression.Multiply(t, u)),
             _ => throw new InvalidOperationException(template.ToString()),
         };
     }
 
     /// <summary>
-    /// 0: e * e;  1: e + sin(e);  2: max(e, 0.5 * e);  3: e / (2 + sin(e)), with e one shared object.
+    /// 0: e * e;  1: e + sin(e);  2: max(e, 0.5 * e);  3: e / (2 + sin(e)), with e one shared object;
+    /// 4: invoke((t => t * sin(t) + t), e), an inline lambda invoked (and inlined) with e.
     /// </summary>
     private static Expression BuildShared(int template, Expression e) => template switch
     {
@@ -365,8 +423,15 @@ public class RandomExpressionTests
         1 => Expression.Add(e, Call(SinM, e)),
         2 => Call(MaxM, e, Expression.Multiply(C(0.5), e)),
         3 => Expression.Divide(e, Expression.Add(C(2), Call(SinM, e))),
+        4 => Expression.Invoke(InlineLambda(), e),
         _ => throw new InvalidOperationException(template.ToString()),
     };
+
+    private static Expression<Func<double, double>> InlineLambda()
+    {
+        var t = Expression.Parameter(typeof(double), "t");
+        return Expression.Lambda<Func<double, double>>(Expression.Add(Expression.Multiply(t, Call(SinM, t)), t), t);
+    }
 
     // ---------------------------------------------------------------------------------------------------
     // Interpreter: the same function, plus kink margins, branch choices and intermediate sizes.
@@ -466,6 +531,24 @@ public class RandomExpressionTests
                 double t = p.Seen(u * a);
                 return t + u;
             }
+            case 3:
+            {
+                double t = p.Kink(a, b, a < b) ? p.Seen(a * b) : a;
+                return t + b;
+            }
+            case 4:
+            {
+                double t = a, u = b;
+                if (p.Kink(a, b, a > b))
+                {
+                    t = p.Seen(b * a);
+                }
+                else
+                {
+                    u = Math.Sin(a);
+                }
+                return t * u;
+            }
             default:
                 throw new InvalidOperationException(template.ToString());
         }
@@ -477,6 +560,7 @@ public class RandomExpressionTests
         1 => e + Math.Sin(e),
         2 => p.Kink(e, 0.5 * e, e >= 0.5 * e) ? Math.Max(e, 0.5 * e) : Math.Max(e, 0.5 * e),
         3 => e / (2 + Math.Sin(e)),
+        4 => p.Seen(e * Math.Sin(e)) + e,
         _ => throw new InvalidOperationException(template.ToString()),
     };
 
