@@ -27,8 +27,7 @@ internal static class GradientPipeline
             statements.InsertRange(0,
             [
                 Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradient))!, x, gradient),
-                // Every entry is overwritten: zero first, then the reverse sweep adds into the entries f depends on.
-                Expression.Call(typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array)])!, gradient),
+                GradientZeroing.Loop(gradient),
             ]);
             statements.Add(value);
             return Expression.Lambda<GradientFunc>(Expression.Block(typeof(double), variables, statements), f.Name, [x, gradient]);

@@ -41,6 +41,7 @@ internal sealed class IrEmitter
         emitter.CountUses(blocks, result);
         emitter.RemoveDeadCode(blocks);
         foreach (var block in blocks) emitter.PlanInlining(block);
+        emitter.FindSoleGradientWrites(blocks);
         var statements = new List<Expression>();
         foreach (var block in blocks) emitter.EmitInstructions(block, statements);
         var resultExpression = emitter.ValueOf(result);
@@ -93,6 +94,30 @@ internal sealed class IrEmitter
         }
     }
 
+    /// <summary>
+    /// A constant-index gradient entry that receives exactly one term, outside any branch, is assigned
+    /// rather than added to: the store does not have to wait for a load of the zero written just before.
+    /// </summary>
+    private void FindSoleGradientWrites(IReadOnlyList<Block> blocks)
+    {
+        var writesPerIndex = new Dictionary<int, int>();
+        var unknownIndex = false;
+        foreach (var block in blocks)
+            ForEachInstruction(block, instr =>
+            {
+                if (instr is not GradientAddInstr add) return;
+                if (add.Index.ConstantValue is int k) writesPerIndex[k] = writesPerIndex.GetValueOrDefault(k) + 1;
+                else unknownIndex = true;
+            });
+        if (unknownIndex) return; // a computed index may alias any constant one
+        foreach (var block in blocks)
+            foreach (var instr in block.Instructions)
+                if (instr is GradientAddInstr { Index.ConstantValue: int k } add && writesPerIndex[k] == 1)
+                    _soleGradientWrites.Add(add);
+    }
+
+    private readonly HashSet<GradientAddInstr> _soleGradientWrites = [];
+
     private void PlanInlining(Block block)
     {
         ForEachInstruction(block, instr =>
@@ -135,7 +160,9 @@ internal sealed class IrEmitter
                     break;
                 case GradientAddInstr add:
                     var entry = Expression.ArrayAccess(_gradient!, ValueOf(add.Index));
-                    statements.Add(Expression.AddAssign(entry, ValueOf(add.Term)));
+                    statements.Add(_soleGradientWrites.Contains(add)
+                        ? Expression.Assign(entry, ValueOf(add.Term))
+                        : Expression.AddAssign(entry, ValueOf(add.Term)));
                     break;
             }
         }

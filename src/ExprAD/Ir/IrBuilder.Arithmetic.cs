@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using System.Reflection;
+using ExprAD.Rules;
 
 namespace ExprAD.Ir;
 
@@ -70,6 +71,8 @@ internal sealed partial class IrBuilder
                 if (IsNegation(a, out var ma) && IsNegation(b, out var mb)) return Multiply(ma, mb);
                 if (Algebraic && IsNegation(a, out var ma2)) return Negate(Multiply(ma2, b));
                 if (Algebraic && IsNegation(b, out var mb2)) return Negate(Multiply(a, mb2));
+                if (Algebraic && a.TryGetConstantDouble(out var ca) && IsConstantTimes(b, out var cb, out var rest)) return Multiply(Double(ca * cb), rest);
+                if (Algebraic && b.TryGetConstantDouble(out var cb2) && IsConstantTimes(a, out var ca2, out var rest2)) return Multiply(Double(ca2 * cb2), rest2);
                 if (Algebraic && DistributeOverSelect(a, b) is { } distributed) return distributed;
                 if (Algebraic && DistributeOverSelect(b, a) is { } distributed2) return distributed2;
                 break;
@@ -80,6 +83,41 @@ internal sealed partial class IrBuilder
                 break;
         }
         return null;
+    }
+
+    /// <summary><c>c * y</c> with a constant c (either side).</summary>
+    private static bool IsConstantTimes(Value v, out double c, out Value rest)
+    {
+        if (v.Definition is { Kind: OpKind.Binary, NodeType: ExpressionType.Multiply } op && v.Type == typeof(double))
+        {
+            if (op.Args[0].TryGetConstantDouble(out c)) { rest = op.Args[1]; return true; }
+            if (op.Args[1].TryGetConstantDouble(out c)) { rest = op.Args[0]; return true; }
+        }
+        c = 0;
+        rest = v;
+        return false;
+    }
+
+    /// <summary>
+    /// In derivative code, <c>Math.Pow(a, n)</c> with a small integer or half-integer n as multiplications
+    /// (and one square root): the power rule produces such calls (d/da a^12 = 12 a^11), and a call of
+    /// Math.Pow costs as much as a dozen multiplications. Within an ulp or so of Math.Pow.
+    /// </summary>
+    private Value? PowerByMultiplication(Value a, double n)
+    {
+        if (n == 0) return Double(1);
+        if (Math.Abs(n) > 16 || n * 2 != Math.Floor(n * 2)) return null;
+        var magnitude = Math.Abs(n);
+        var whole = (int)Math.Floor(magnitude);
+        Value? result = magnitude != whole ? Call(MathMethods.Sqrt, [a], pure: true, active: false) : null;
+        // Binary exponentiation: squares are shared through CSE.
+        var square = a;
+        for (var bits = whole; bits > 0; bits >>= 1)
+        {
+            if ((bits & 1) != 0) result = result is null ? square : Multiply(result, square);
+            if (bits > 1) square = Multiply(square, square);
+        }
+        return n < 0 ? Divide(Double(1), result!) : result;
     }
 
     private static bool IsZero(Value v) => v.IsConstantDouble(0.0) || v.IsConstantDouble(-0.0);

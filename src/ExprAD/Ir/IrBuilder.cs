@@ -94,6 +94,8 @@ internal sealed partial class IrBuilder
     {
         if (pure && method.IsStatic && args.All(a => a.IsConstant) && TryFoldCall(method, args, out var folded))
             return Constant(folded, method.ReturnType);
+        if (Algebraic && method == MathMethods.Pow && args[1].TryGetConstantDouble(out var exponent) && PowerByMultiplication(args[0], exponent) is { } power)
+            return power;
         return Emit(OpKind.Call, method.ReturnType, args, active, token: method, pure: pure, method: method);
     }
 

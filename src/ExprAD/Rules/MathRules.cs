@@ -39,7 +39,7 @@ internal static class MathRules
         yield return Unary("Atanh", (b, a, r) => [b.Divide(b.Double(1), OneMinusSquare(b, a[0]))]);
         yield return Unary("Exp", (b, a, r) => [r]);
         yield return Unary("Log", (b, a, r) => [b.Divide(b.Double(1), a[0])]);
-        yield return Binary("Log", (b, a, r) =>
+        yield return Binary("Log", "Math.Log(a, newBase)", (b, a, r) =>
         {
             // log_base(a) = ln a / ln base.
             var inverseLnBase = b.Divide(b.Double(1), Call(b, MathMethods.Log, a[1]));
@@ -108,7 +108,10 @@ internal static class MathRules
         => (MathMethods.Unary(name), new DerivativeRule($"Math.{name}", partials));
 
     private static (MethodInfo, DerivativeRule) Binary(string name, PartialsBuilder partials)
-        => (MathMethods.Binary(name), new DerivativeRule($"Math.{name}", partials));
+        => Binary(name, $"Math.{name}", partials);
+
+    private static (MethodInfo, DerivativeRule) Binary(string name, string ruleName, PartialsBuilder partials)
+        => (MathMethods.Binary(name), new DerivativeRule(ruleName, partials));
 
     private static MethodInfo Method(string name, int arity)
         => typeof(Math).GetMethod(name, Enumerable.Repeat(typeof(double), arity).ToArray())!;
