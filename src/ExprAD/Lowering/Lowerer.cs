@@ -13,10 +13,18 @@ internal sealed class Lowerer : ExpressionVisitor
 {
     public static Expression Run(Expression body) => new Lowerer().Visit(body)!;
 
+    // A tree may use one node object many times (a DAG); visiting each use would take time exponential
+    // in the depth of sharing. Lowering depends only on the node, so each object is lowered once.
+    private readonly Dictionary<Expression, Expression> _lowered = new(ReferenceEqualityComparer.Instance);
+
     public override Expression? Visit(Expression? node)
     {
+        if (node is null) return null;
+        if (_lowered.TryGetValue(node, out var done)) return done;
         StackGuard.Check();
-        return base.Visit(node);
+        var lowered = base.Visit(node)!;
+        _lowered[node] = lowered;
+        return lowered;
     }
 
     protected override Expression VisitInvocation(InvocationExpression node)

@@ -79,9 +79,23 @@ public class TreeGrowthTests(ITestOutputHelper output)
     private static Expression Call(string name, Expression arg) => Expression.Call(typeof(Math).GetMethod(name, [typeof(double)])!, arg);
 }
 
-/// <summary>Counts expression nodes (each visit of a node, including parameter uses and declared variables).</summary>
+/// <summary>
+/// Counts expression nodes: each use of a node counts, including parameter reads. Local declarations
+/// and the argument-check call at the top of a gradient are bookkeeping, not computation, and are not
+/// counted (they would otherwise dominate for 10-node functions).
+/// </summary>
 internal sealed class NodeCounter : ExpressionVisitor
 {
+    protected override Expression VisitBlock(BlockExpression node)
+    {
+        _count++;
+        foreach (var e in node.Expressions) Visit(e);
+        return node;
+    }
+
+    protected override Expression VisitMethodCall(MethodCallExpression node)
+        => node.Method.DeclaringType?.Name == "ArgumentChecks" ? node : base.VisitMethodCall(node);
+
     private int _count;
 
     public static int Count(Expression e)
@@ -93,7 +107,7 @@ internal sealed class NodeCounter : ExpressionVisitor
 
     public override Expression? Visit(Expression? node)
     {
-        if (node is not null) _count++;
+        if (node is not null and not BlockExpression) _count++;
         return base.Visit(node);
     }
 }
