@@ -22,10 +22,8 @@ internal static class GradientPipeline
             var builder = new IrBuilder();
             var (_, result) = IrTranslator.Run(builder, x, Lowerer.Run(f.Body));
             var reverse = ReverseSweep.Run(builder, result);
-            var (variables, statements, value) = IrEmitter.Run(x, gradient, [builder.Prologue, builder.Root, reverse], result);
-
-            statements.Insert(0, Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!, x, gradient));
-            statements.Add(value);
-            return Expression.Lambda<GradientFunc>(Expression.Block(typeof(double), variables, statements), f.Name, [x, gradient]);
+            var emitted = IrEmitter.Run(x, gradient, [builder.Prologue, builder.Root, reverse], result);
+            var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!, x, gradient);
+            return Expression.Lambda<GradientFunc>(emitted.ToBody(checks), f.Name, [x, gradient]);
         });
 }

@@ -15,9 +15,8 @@ internal static class PrimalPipeline
             var x = f.Parameters[0];
             var builder = new IrBuilder();
             var (_, result) = IrTranslator.Run(builder, x, Lowerer.Run(f.Body));
-            var (variables, statements, value) = IrEmitter.Run(x, gradient: null, [builder.Prologue, builder.Root], result);
-            statements.Insert(0, Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForFunction))!, x));
-            statements.Add(value);
-            return Expression.Lambda<Func<double[], double>>(Expression.Block(typeof(double), variables, statements), f.Name, [x]);
+            var emitted = IrEmitter.Run(x, gradient: null, [builder.Prologue, builder.Root], result);
+            var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForFunction))!, x);
+            return Expression.Lambda<Func<double[], double>>(emitted.ToBody(checks), f.Name, [x]);
         });
 }

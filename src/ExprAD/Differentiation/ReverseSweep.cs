@@ -10,11 +10,11 @@ namespace ExprAD.Differentiation;
 /// using the rule table. Adjoint terms are kept as lists and summed once, where the value is defined,
 /// so a value used once costs no addition and a zero derivative costs nothing at all.
 /// </summary>
-internal sealed class ReverseSweep
+internal sealed partial class ReverseSweep
 {
     private readonly IrBuilder _builder;
     private readonly Dictionary<Value, List<Value>> _terms = [];
-    private readonly Dictionary<Value, Accumulator> _accumulators = [];
+    private readonly Dictionary<Value, MutableVariable> _accumulators = [];
     private readonly Dictionary<Block, Block> _reverseOf = new(ReferenceEqualityComparer.Instance);
 
     private ReverseSweep(IrBuilder builder) => _builder = builder;
@@ -32,17 +32,18 @@ internal sealed class ReverseSweep
             sweep.AddTerm(result, builder.Double(1));
             sweep.Reverse(builder.Root);
         }
-        // Accumulators collect terms from nested blocks; they start at zero for each call.
-        reverseRoot.Instructions.InsertRange(0, sweep._accumulators.Values.Select(a => (Instr)new ResetAccumulatorInstr(a)));
         builder.Current = builder.Root;
         builder.Algebraic = false;
         return reverseRoot;
     }
 
-    private void Reverse(Block forward)
+    private void Reverse(Block forward) => Reverse(forward, 0, forward.Instructions.Count);
+
+    /// <summary>Reverses instructions [start, end) of <paramref name="forward"/>, last first.</summary>
+    private void Reverse(Block forward, int start, int end)
     {
         StackGuard.Check();
-        for (var i = forward.Instructions.Count - 1; i >= 0; i--)
+        for (var i = end - 1; i >= start; i--)
         {
             switch (forward.Instructions[i])
             {
@@ -51,6 +52,9 @@ internal sealed class ReverseSweep
                     break;
                 case IfInstr branch:
                     ReverseIf(branch);
+                    break;
+                case LoopInstr loop:
+                    ReverseLoop(loop, forward);
                     break;
             }
         }
@@ -116,6 +120,7 @@ internal sealed class ReverseSweep
 
     private void AddTerm(Value target, Value term)
     {
+        if (!target.Active) return; // constants and values that do not depend on x have no adjoint
         if (_reverseOf.TryGetValue(target.Block, out var home) && home == _builder.Current)
         {
             if (!_terms.TryGetValue(target, out var list)) _terms[target] = list = [];
@@ -123,9 +128,13 @@ internal sealed class ReverseSweep
             return;
         }
         // The target was defined outside the block being reversed: its adjoint is summed later, in an
-        // enclosing block that cannot see this term, so the term goes through a mutable accumulator.
+        // enclosing block that cannot see this term, so the term goes through a mutable accumulator,
+        // zeroed where the reverse of the target's block begins (once per iteration inside loops).
         if (!_accumulators.TryGetValue(target, out var accumulator))
-            _accumulators[target] = accumulator = _builder.NewAccumulator(target);
+        {
+            _accumulators[target] = accumulator = _builder.NewVariable(typeof(double), $"adj{target.Id}");
+            _reverseOf[target.Block].Instructions.Insert(0, new AssignVariableInstr(accumulator, _builder.Double(0)));
+        }
         _builder.Current.Instructions.Add(new AccumulateInstr(accumulator, term));
     }
 
@@ -133,7 +142,7 @@ internal sealed class ReverseSweep
     private Value? TakeAdjoint(Value value)
     {
         var terms = _terms.Remove(value, out var list) ? list : [];
-        if (_accumulators.TryGetValue(value, out var accumulator)) terms.Add(_builder.ReadAccumulator(accumulator));
+        if (_accumulators.TryGetValue(value, out var accumulator)) terms.Add(_builder.ReadVariable(accumulator));
         if (terms.Count == 0) return null;
         return SumBalanced(terms, 0, terms.Count);
     }

@@ -27,6 +27,10 @@ internal enum OpKind
     Member,
     /// <summary><c>c ? a : b</c> with both sides already computed: branch-free.</summary>
     Select,
+    /// <summary>Reads <see cref="Op.Variable"/> (a snapshot: later writes to the variable do not change it).</summary>
+    ReadVariable,
+    /// <summary>Pops <see cref="Op.Slot"/> off the tape (reverse sweep of a loop).</summary>
+    TapePop,
 }
 
 /// <summary><c>result = kind(args)</c>: one elementary operation.</summary>
@@ -42,8 +46,14 @@ internal sealed class Op : Instr
     public object? ConstantValue { get; init; }
     public Expression? Leaf { get; init; }
 
-    /// <summary>No side effects: may be shared (CSE), moved to its single use, or dropped when unused.</summary>
+    public MutableVariable? Variable { get; init; }
+    public TapeSlot? Slot { get; init; }
+
+    /// <summary>No side effects and no dependence on mutable state: may be shared (CSE), moved to its single use, or dropped when unused.</summary>
     public bool Pure { get; init; } = true;
+
+    /// <summary>May be dropped when unused (pure ops, and reads of variables, which must not move).</summary>
+    public bool Droppable => Pure || Kind is OpKind.ReadVariable or OpKind.TapePop;
 }
 
 /// <summary>A value that is one of two values depending on which branch of an <see cref="IfInstr"/> ran.</summary>
@@ -58,17 +68,18 @@ internal sealed class IfInstr(Value condition, Block whenTrue, Block whenFalse) 
     public List<Join> Joins { get; } = [];
 }
 
-/// <summary><c>accumulator += term</c> (reverse sweep).</summary>
-internal sealed class AccumulateInstr(Accumulator accumulator, Value term) : Instr
+/// <summary><c>variable += term</c> (adjoint accumulation in the reverse sweep).</summary>
+internal sealed class AccumulateInstr(MutableVariable variable, Value term) : Instr
 {
-    public Accumulator Accumulator { get; } = accumulator;
+    public MutableVariable Variable { get; } = variable;
     public Value Term { get; } = term;
 }
 
-/// <summary><c>accumulator = 0</c> (reverse sweep).</summary>
-internal sealed class ResetAccumulatorInstr(Accumulator accumulator) : Instr
+/// <summary><c>variable = value</c>.</summary>
+internal sealed class AssignVariableInstr(MutableVariable variable, Value value) : Instr
 {
-    public Accumulator Accumulator { get; } = accumulator;
+    public MutableVariable Variable { get; } = variable;
+    public Value Value { get; } = value;
 }
 
 /// <summary><c>gradient[index] += term</c>: the adjoint of a read of the input array.</summary>
@@ -76,4 +87,65 @@ internal sealed class GradientAddInstr(Value index, Value term) : Instr
 {
     public Value Index { get; } = index;
     public Value Term { get; } = term;
+}
+
+/// <summary>
+/// A variable carried around a loop: <see cref="Head"/> is its value at the start of an iteration
+/// (<see cref="Init"/> on the first), <see cref="Next"/> its value at the end, <see cref="After"/> its
+/// value once the loop has exited.
+/// </summary>
+internal sealed class Carried(string name, Value init, Value head)
+{
+    public string Name { get; } = name;
+    public Value Init { get; } = init;
+    public Value Head { get; } = head;
+    public Value Next { get; set; } = head;
+    public Value After { get; set; } = head;
+
+    /// <summary>Set for an int counter that only ever goes <c>v = v + step</c>: its head is recomputed, never taped.</summary>
+    public int? InductionStep { get; set; }
+
+    /// <summary>Where the forward sweep saves the head for the reverse sweep, when it has to.</summary>
+    public TapeSlot? Slot { get; set; }
+}
+
+/// <summary>
+/// A loop: the body runs until one of its <see cref="ExitInstr"/>s (all at the top level of the body)
+/// fires. The carried values flow from one iteration to the next.
+/// </summary>
+internal sealed class LoopInstr(Block body) : Instr
+{
+    public Block Body { get; } = body;
+    public List<Carried> Carried { get; } = [];
+
+    /// <summary>
+    /// Set on the one instance whose reverse sweep follows: it records its trip count and exit and pushes
+    /// its taped heads. Loops nested in other loops are re-run (recomputed) before their reverse, so
+    /// their original forward instance records nothing.
+    /// </summary>
+    public bool Records { get; set; }
+    public MutableVariable? TripCount { get; set; }
+    public MutableVariable? ExitTaken { get; set; }
+
+    public IEnumerable<ExitInstr> Exits => Body.Instructions.OfType<ExitInstr>();
+}
+
+/// <summary>Leaves the enclosing loop when <see cref="Condition"/> holds; <see cref="Values"/> are the carried values at that point.</summary>
+internal sealed class ExitInstr(Value condition, Value[] values) : Instr
+{
+    public Value Condition { get; } = condition;
+    public Value[] Values { get; } = values;
+}
+
+/// <summary>
+/// The reverse of a recorded <see cref="LoopInstr"/>: the partial last iteration (one body per exit),
+/// then the full iterations from last to first, each restoring its heads and recomputing the body.
+/// </summary>
+internal sealed class ReverseLoopInstr(LoopInstr forward, MutableVariable iteration, Block[] partialBodies, Block fullBody) : Instr
+{
+    public LoopInstr Forward { get; } = forward;
+    /// <summary>The index of the iteration being reversed.</summary>
+    public MutableVariable Iteration { get; } = iteration;
+    public Block[] PartialBodies { get; } = partialBodies;
+    public Block FullBody { get; } = fullBody;
 }

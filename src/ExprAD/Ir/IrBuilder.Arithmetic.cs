@@ -38,6 +38,7 @@ internal sealed partial class IrBuilder
         if (a.IsConstant && b.IsConstant && TryFoldBinary(nodeType, a.ConstantValue, b.ConstantValue, out var folded))
             return Constant(folded, type);
         if (type == typeof(double) && SimplifyDouble(nodeType, a, b) is { } simpler) return simpler;
+        if (type == typeof(int) && SimplifyInt(nodeType, a, b) is { } simplerInt) return simplerInt;
 
         var active = !isComparison && type == typeof(double) && (a.Active || b.Active);
         // Order the operands of commutative ops so that a*b and b*a share one value.
@@ -119,6 +120,16 @@ internal sealed partial class IrBuilder
         }
         return n < 0 ? Divide(Double(1), result!) : result;
     }
+
+    /// <summary>Exact integer identities (unchecked arithmetic): the reverse sweep's index recomputation produces them.</summary>
+    private static Value? SimplifyInt(ExpressionType nodeType, Value a, Value b) => nodeType switch
+    {
+        ExpressionType.Add when a.ConstantValue is 0 => b,
+        ExpressionType.Add or ExpressionType.Subtract when b.ConstantValue is 0 => a,
+        ExpressionType.Multiply when a.ConstantValue is 1 => b,
+        ExpressionType.Multiply or ExpressionType.Divide when b.ConstantValue is 1 => a,
+        _ => null,
+    };
 
     private static bool IsZero(Value v) => v.IsConstantDouble(0.0) || v.IsConstantDouble(-0.0);
 

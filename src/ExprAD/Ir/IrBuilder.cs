@@ -107,7 +107,6 @@ internal sealed partial class IrBuilder
         return Emit(OpKind.Select, whenTrue.Type, [condition, whenTrue, whenFalse], active, token: null, pure: true);
     }
 
-    private Value NewValue(Type type, bool active, Block block) => new(_nextId++, type, active, block);
 
     /// <summary>
     /// Appends (or reuses) an op. Loads that cannot throw (a captured variable, the input's length) are
@@ -116,7 +115,8 @@ internal sealed partial class IrBuilder
     /// function evaluates it.
     /// </summary>
     internal Value Emit(OpKind kind, Type type, Value[] args, bool active, object? token, bool pure,
-        ExpressionType nodeType = default, MethodInfo? method = null, MemberInfo? member = null)
+        ExpressionType nodeType = default, MethodInfo? method = null, MemberInfo? member = null,
+        MutableVariable? variable = null, TapeSlot? slot = null)
     {
         var hoistable = pure && (kind == OpKind.Member || nodeType == ExpressionType.ArrayLength) && args.All(IsNonNullInPrologue);
         var target = hoistable ? Prologue : Current;
@@ -128,7 +128,7 @@ internal sealed partial class IrBuilder
         var op = new Op
         {
             Kind = kind, Result = result, Args = args, NodeType = nodeType, Method = method, Member = member,
-            Type = kind == OpKind.Convert ? type : null, Pure = pure,
+            Type = kind == OpKind.Convert ? type : null, Pure = pure, Variable = variable, Slot = slot,
         };
         result.Definition = op;
         target.Instructions.Add(op);
@@ -144,13 +144,17 @@ internal sealed partial class IrBuilder
     private bool IsNonNullInPrologue(Value instance)
         => instance.Definition is { Kind: OpKind.Input } || instance.Definition is { Kind: OpKind.Constant, ConstantValue: not null };
 
-    /// <summary>A value read from an accumulator after all its contributions are in.</summary>
-    public Value ReadAccumulator(Accumulator accumulator)
-        => new(_nextId++, typeof(double), active: false, Current) { ReadsAccumulator = accumulator };
+    /// <summary>A snapshot of <paramref name="variable"/>'s current value.</summary>
+    public Value ReadVariable(MutableVariable variable, bool active = false)
+        => Emit(OpKind.ReadVariable, variable.Type, [], active, token: null, pure: false, variable: variable);
 
-    /// <summary>A value defined by the join of an if; the caller records it in <see cref="IfInstr.Joins"/>.</summary>
-    public Value NewJoin(Type type, bool active) => NewValue(type, active, Current);
+    public Value TapePop(TapeSlot slot, bool active)
+        => Emit(OpKind.TapePop, slot.Type, [], active, token: null, pure: false, slot: slot);
 
-    private int _nextAccumulator;
-    public Accumulator NewAccumulator(Value target) => new(_nextAccumulator++, target);
+    private int _nextVariable;
+    public MutableVariable NewVariable(Type type, string name) => new(_nextVariable++, type, name);
+
+    /// <summary>A value with no defining op in <paramref name="block"/> (default: the current block): an if's join, a loop's head or exit value.</summary>
+    public Value NewValue(Type type, bool active, Block? block = null) => new(_nextId++, type, active, block ?? Current);
+
 }

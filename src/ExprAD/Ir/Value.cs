@@ -23,11 +23,8 @@ internal sealed class Value
     /// <summary>The block whose code defines this value; it is visible there and in blocks that see that one.</summary>
     public Block Block { get; }
 
-    /// <summary>The op that computes it; null for the joins of an <see cref="IfInstr"/> and for accumulator reads.</summary>
+    /// <summary>The op that computes it; null for joins of an if, and for a loop's head and exit values.</summary>
     public Op? Definition { get; set; }
-
-    /// <summary>A mutable variable this value reads (accumulators in the reverse sweep).</summary>
-    public Accumulator? ReadsAccumulator { get; init; }
 
     public bool IsConstant => Definition is { Kind: OpKind.Constant };
     public object? ConstantValue => Definition?.ConstantValue;
@@ -44,10 +41,19 @@ internal sealed class Value
     public override string ToString() => $"t{Id}:{Type.Name}{(Active ? "*" : "")}";
 }
 
-/// <summary>A mutable double local of the reverse sweep that collects adjoint terms arriving from nested blocks.</summary>
-internal sealed class Accumulator(int id, Value target)
+/// <summary>
+/// A mutable local, outside SSA: the adjoint accumulators and carried adjoints of the reverse sweep,
+/// loop counters and the values a loop carries from one iteration to the next.
+/// </summary>
+internal sealed class MutableVariable(int id, Type type, string name)
 {
     public int Id { get; } = id;
-    /// <summary>The forward value whose adjoint this accumulates.</summary>
-    public Value Target { get; } = target;
+    public Type Type { get; } = type;
+    public string Name { get; } = name;
+}
+
+/// <summary>One value pushed on the tape by a loop's forward sweep and popped by its reverse sweep.</summary>
+internal sealed class TapeSlot(Type type)
+{
+    public Type Type { get; } = type;
 }

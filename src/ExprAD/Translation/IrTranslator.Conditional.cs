@@ -70,7 +70,7 @@ internal sealed partial class IrTranslator
     private Value Join(IfInstr branch, Value whenTrue, Value whenFalse)
     {
         if (whenTrue == whenFalse) return whenTrue;
-        var result = _builder.NewJoin(whenTrue.Type, whenTrue.Active || whenFalse.Active);
+        var result = _builder.NewValue(whenTrue.Type, whenTrue.Active || whenFalse.Active);
         branch.Joins.Add(new Join(result, whenTrue, whenFalse));
         return result;
     }

@@ -87,25 +87,12 @@ internal sealed partial class IrTranslator
 
     private Value? Block(BlockExpression node)
     {
-        // Variables are scoped to the block: remember what the names meant outside, and restore on exit.
-        var shadowed = new List<(ParameterExpression Variable, Value? Outer, bool WasDeclared)>();
-        foreach (var variable in node.Variables)
-        {
-            shadowed.Add((variable, _variables.GetValueOrDefault(variable), _declared.Contains(variable)));
-            _variables.Remove(variable);
-            _declared.Add(variable);
-        }
-        _generation++;
-
+        // Variables are scoped to the block: what the names meant outside is restored on exit.
         Value? last = null;
-        foreach (var expression in node.Expressions) last = Translate(expression);
-
-        foreach (var (variable, outer, wasDeclared) in shadowed)
+        WithBlockScope(node, () =>
         {
-            if (outer is null) _variables.Remove(variable); else _variables[variable] = outer;
-            if (!wasDeclared) _declared.Remove(variable);
-        }
-        _generation++;
+            foreach (var expression in node.Expressions) last = Translate(expression);
+        });
         return node.Type == typeof(void) ? null : last;
     }
 }

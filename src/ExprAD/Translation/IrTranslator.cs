@@ -68,8 +68,9 @@ internal sealed partial class IrTranslator
         BlockExpression block => Block(block),
         InvocationExpression invoke => throw Errors.DelegateInvoke(invoke),
         LambdaExpression => throw Errors.UnsupportedNode(node, "A lambda can only be differentiated where it is invoked."),
-        LoopExpression or GotoExpression or LabelExpression => throw Errors.UnsupportedNode(node,
-            "Loops, labels and gotos are not supported by this version of ExprAD; write the computation without them."),
+        LoopExpression loop => Loop(loop),
+        GotoExpression or LabelExpression => throw Errors.UnsupportedNode(node,
+            "Gotos and labels are supported only as a loop's break and continue, at the top level of its body."),
         _ => throw Errors.UnsupportedNode(node),
     };
 

@@ -1,0 +1,155 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using ExprAD.Diagnostics;
+using ExprAD.Ir;
+
+namespace ExprAD.Compilation;
+
+internal sealed partial class IrEmitter
+{
+    private static readonly MethodInfo PushMethod = typeof(Tape).GetMethod(nameof(Tape.Push))!;
+    private static readonly MethodInfo PopMethod = typeof(Tape).GetMethod(nameof(Tape.Pop))!;
+
+    private void EmitInstructions(Block block, List<Expression> statements) => EmitInstructions(block.Instructions, statements);
+
+    private void EmitInstructions(IEnumerable<Instr> instructions, List<Expression> statements)
+    {
+        StackGuard.Check();
+        foreach (var instr in instructions)
+        {
+            switch (instr)
+            {
+                case Op { Kind: OpKind.TapePop } pop when _dead.Contains(pop.Result):
+                    if (_liveSlots.Contains(pop.Slot!)) statements.Add(Expression.Call(_tape!, PopMethod));
+                    break;
+                case Op op when op.Kind is OpKind.Input || _dead.Contains(op.Result) || _inlined.Contains(op.Result):
+                    break;
+                case Op { Result.Type: var type } op when type == typeof(void):
+                    statements.Add(Build(op));
+                    break;
+                case Op op:
+                    statements.Add(Expression.Assign(LocalOf(op.Result), Build(op)));
+                    break;
+                case IfInstr branch:
+                    statements.Add(EmitIf(branch));
+                    break;
+                case LoopInstr loop:
+                    EmitLoop(loop, statements);
+                    break;
+                case ReverseLoopInstr reverse:
+                    EmitReverseLoop(reverse, statements);
+                    break;
+                case AccumulateInstr accumulate:
+                    statements.Add(Expression.AddAssign(VariableOf(accumulate.Variable), ValueOf(accumulate.Term)));
+                    break;
+                case AssignVariableInstr assign:
+                    statements.Add(Expression.Assign(VariableOf(assign.Variable), ValueOf(assign.Value)));
+                    break;
+                case GradientAddInstr add:
+                    var entry = Expression.ArrayAccess(_gradient!, ValueOf(add.Index));
+                    statements.Add(_soleGradientWrites.Contains(add)
+                        ? Expression.Assign(entry, ValueOf(add.Term))
+                        : Expression.AddAssign(entry, ValueOf(add.Term)));
+                    break;
+                case ExitInstr:
+                    throw new InvalidOperationException("ExprAD internal error: a loop exit outside its loop.");
+            }
+        }
+    }
+
+    private Expression EmitIf(IfInstr branch)
+    {
+        Expression Side(Block block, Func<Join, Value> pick)
+        {
+            var statements = new List<Expression>();
+            EmitInstructions(block, statements);
+            foreach (var join in branch.Joins)
+                if (_uses.GetValueOrDefault(join.Result) > 0)
+                    statements.Add(Expression.Assign(LocalOf(join.Result), ValueOf(pick(join))));
+            return statements.Count == 0 ? Expression.Empty() : Expression.Block(typeof(void), statements);
+        }
+        var whenTrue = Side(branch.WhenTrue, j => j.WhenTrue);
+        var whenFalse = Side(branch.WhenFalse, j => j.WhenFalse);
+        return Expression.IfThenElse(ValueOf(branch.Condition), whenTrue, whenFalse);
+    }
+
+    /// <summary>
+    /// <c>carried = init; while (true) { head = carried; [push head]; body; carried = next; [trips++] }</c>,
+    /// each exit being <c>if (c) { after = ...; [exit = e]; break; }</c>.
+    /// </summary>
+    private void EmitLoop(LoopInstr loop, List<Expression> statements)
+    {
+        var carriedVariables = loop.Carried.Select(c => Expression.Variable(c.Head.Type, c.Name)).ToList();
+        _extraVariables.AddRange(carriedVariables);
+        for (var j = 0; j < loop.Carried.Count; j++) statements.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Init)));
+        if (loop.Records) statements.Add(Expression.Assign(VariableOf(loop.TripCount!), Expression.Constant(0)));
+
+        var breakLabel = Expression.Label("loopEnd");
+        var body = new List<Expression>();
+        for (var j = 0; j < loop.Carried.Count; j++)
+        {
+            body.Add(Expression.Assign(LocalOf(loop.Carried[j].Head), carriedVariables[j]));
+            if (loop.Records && loop.Carried[j].Slot is { } slot && _liveSlots.Contains(slot))
+                body.Add(Expression.Call(_tape!, PushMethod, ToTape(LocalOf(loop.Carried[j].Head))));
+        }
+        var exitIndex = 0;
+        foreach (var instr in loop.Body.Instructions)
+        {
+            if (instr is not ExitInstr exit)
+            {
+                EmitInstructions([instr], body);
+                continue;
+            }
+            var leave = new List<Expression>();
+            for (var j = 0; j < loop.Carried.Count; j++)
+                if (_uses.GetValueOrDefault(loop.Carried[j].After) > 0)
+                    leave.Add(Expression.Assign(LocalOf(loop.Carried[j].After), ValueOf(exit.Values[j])));
+            if (loop.Records) leave.Add(Expression.Assign(VariableOf(loop.ExitTaken!), Expression.Constant(exitIndex)));
+            leave.Add(Expression.Break(breakLabel));
+            body.Add(Expression.IfThen(ValueOf(exit.Condition), Expression.Block(typeof(void), leave)));
+            exitIndex++;
+        }
+        for (var j = 0; j < loop.Carried.Count; j++) body.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Next)));
+        if (loop.Records) body.Add(Expression.PreIncrementAssign(VariableOf(loop.TripCount!)));
+        statements.Add(Expression.Loop(Expression.Block(typeof(void), body), breakLabel));
+    }
+
+    /// <summary>
+    /// <c>iteration = trips; switch (exit) { partial bodies }; while (iteration-- &gt; 0) full body;</c>
+    /// </summary>
+    private void EmitReverseLoop(ReverseLoopInstr reverse, List<Expression> statements)
+    {
+        var iteration = VariableOf(reverse.Iteration);
+        statements.Add(Expression.Assign(iteration, VariableOf(reverse.Forward.TripCount!)));
+        Expression partials = Expression.Empty();
+        for (var e = reverse.PartialBodies.Length - 1; e >= 0; e--)
+        {
+            var body = new List<Expression>();
+            EmitInstructions(reverse.PartialBodies[e], body);
+            var code = body.Count == 0 ? Expression.Empty() : (Expression)Expression.Block(typeof(void), body);
+            partials = e == reverse.PartialBodies.Length - 1
+                ? code
+                : Expression.IfThenElse(Expression.Equal(VariableOf(reverse.Forward.ExitTaken!), Expression.Constant(e)), code, partials);
+        }
+        statements.Add(partials);
+
+        var breakLabel = Expression.Label("reverseLoopEnd");
+        var full = new List<Expression>
+        {
+            Expression.IfThen(Expression.Equal(iteration, Expression.Constant(0)), Expression.Break(breakLabel)),
+            Expression.PreDecrementAssign(iteration),
+        };
+        EmitInstructions(reverse.FullBody, full);
+        statements.Add(Expression.Loop(Expression.Block(typeof(void), full), breakLabel));
+    }
+
+    private readonly List<ParameterExpression> _extraVariables = [];
+
+    private static Expression ToTape(Expression value) => value.Type == typeof(double) ? value
+        : value.Type == typeof(bool) ? Expression.Condition(value, Expression.Constant(1.0), Expression.Constant(0.0))
+        : Expression.Convert(value, typeof(double));
+
+    private static Expression FromTape(Expression popped, Type type) => type == typeof(double) ? popped
+        : type == typeof(bool) ? Expression.NotEqual(popped, Expression.Constant(0.0))
+        : Expression.Convert(popped, type);
+}

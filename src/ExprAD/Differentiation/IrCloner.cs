@@ -1,0 +1,104 @@
+using ExprAD.Diagnostics;
+using ExprAD.Ir;
+
+namespace ExprAD.Differentiation;
+
+/// <summary>
+/// Copies forward code into a reverse-sweep block so that a loop iteration's values, overwritten by
+/// later iterations, can be recomputed from the iteration's restored heads. Ops are re-emitted
+/// through the builder (sharing with equal values already visible); ifs and nested loops are copied
+/// with fresh blocks and values.
+/// </summary>
+internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map)
+{
+    public Value Map(Value value) => map.TryGetValue(value, out var mapped) ? mapped : value;
+
+    /// <summary>Copies instructions [0, count) of <paramref name="source"/> into <paramref name="target"/>, skipping exits.</summary>
+    public void CloneInstructions(Block source, int count, Block target) => CloneRange(source, 0, count, target);
+
+    private void CloneRange(Block source, int start, int end, Block target)
+    {
+        StackGuard.Check();
+        var saved = builder.Current;
+        builder.Current = target;
+        for (var i = start; i < end; i++)
+        {
+            switch (source.Instructions[i])
+            {
+                case Op op:
+                    map[op.Result] = CloneOp(op);
+                    break;
+                case IfInstr branch:
+                    target.Instructions.Add(CloneIf(branch, target));
+                    break;
+                case LoopInstr loop:
+                    target.Instructions.Add(CloneLoop(loop, target));
+                    break;
+                case ExitInstr:
+                    break; // the caller knows which exits were (not) taken in the iteration it recomputes
+                default:
+                    throw new InvalidOperationException($"ExprAD internal error: cannot recompute {source.Instructions[i].GetType().Name}.");
+            }
+        }
+        builder.Current = saved;
+    }
+
+    private Value CloneOp(Op op)
+    {
+        if (op.Kind is OpKind.Constant or OpKind.Input) return op.Result;
+        if (op.Kind is OpKind.ReadVariable or OpKind.TapePop or OpKind.Leaf)
+            throw new InvalidOperationException($"ExprAD internal error: cannot recompute a {op.Kind} op.");
+        var token = op.Kind switch
+        {
+            OpKind.Convert => (object?)op.Type,
+            OpKind.Call => op.Method,
+            OpKind.Member => op.Member,
+            _ => null,
+        };
+        return builder.Emit(op.Kind, op.Result.Type, op.Args.Select(Map).ToArray(), op.Result.Active, token, op.Pure,
+            op.NodeType, op.Method, op.Member);
+    }
+
+    private IfInstr CloneIf(IfInstr branch, Block parent)
+    {
+        var whenTrue = new Block(parent);
+        var whenFalse = new Block(parent);
+        CloneInstructions(branch.WhenTrue, branch.WhenTrue.Instructions.Count, whenTrue);
+        CloneInstructions(branch.WhenFalse, branch.WhenFalse.Instructions.Count, whenFalse);
+        var copy = new IfInstr(Map(branch.Condition), whenTrue, whenFalse);
+        foreach (var join in branch.Joins)
+        {
+            var result = builder.NewValue(join.Result.Type, join.Result.Active, parent);
+            map[join.Result] = result;
+            copy.Joins.Add(new Join(result, Map(join.WhenTrue), Map(join.WhenFalse)));
+        }
+        return copy;
+    }
+
+    private LoopInstr CloneLoop(LoopInstr loop, Block parent)
+    {
+        var body = new Block(parent);
+        var copy = new LoopInstr(body);
+        foreach (var carried in loop.Carried)
+        {
+            var head = builder.NewValue(carried.Head.Type, carried.Head.Active, body);
+            map[carried.Head] = head;
+            copy.Carried.Add(new Carried(carried.Name, Map(carried.Init), head) { InductionStep = carried.InductionStep });
+        }
+        for (var i = 0; i < loop.Body.Instructions.Count; i++)
+        {
+            if (loop.Body.Instructions[i] is ExitInstr exit)
+                body.Instructions.Add(new ExitInstr(Map(exit.Condition), exit.Values.Select(Map).ToArray()));
+            else
+                CloneRange(loop.Body, i, i + 1, body);
+        }
+        for (var j = 0; j < loop.Carried.Count; j++)
+        {
+            copy.Carried[j].Next = Map(loop.Carried[j].Next);
+            var after = builder.NewValue(loop.Carried[j].After.Type, loop.Carried[j].After.Active, parent);
+            map[loop.Carried[j].After] = after;
+            copy.Carried[j].After = after;
+        }
+        return copy;
+    }
+}
