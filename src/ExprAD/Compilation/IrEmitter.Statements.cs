@@ -109,6 +109,7 @@ internal sealed partial class IrEmitter
             body.Add(Expression.IfThen(ValueOf(exit.Condition), Expression.Block(typeof(void), leave)));
             exitIndex++;
         }
+        if (loop.FusedReverse is { } fused) EmitInstructions(fused, body);
         for (var j = 0; j < loop.Carried.Count; j++) body.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Next)));
         if (loop.Records) body.Add(Expression.PreIncrementAssign(VariableOf(loop.TripCount!)));
         statements.Add(Expression.Loop(Expression.Block(typeof(void), body), breakLabel));

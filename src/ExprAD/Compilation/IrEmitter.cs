@@ -85,6 +85,7 @@ internal sealed partial class IrEmitter
                     break;
                 case LoopInstr loop:
                     ForEachInstruction(loop.Body, action, loopDepth + 1);
+                    if (loop.FusedReverse is { } fused) ForEachInstruction(fused, action, loopDepth + 1);
                     break;
                 case ReverseLoopInstr reverse:
                     foreach (var partial in reverse.PartialBodies) ForEachInstruction(partial, action, loopDepth);

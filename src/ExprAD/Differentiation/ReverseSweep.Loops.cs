@@ -16,6 +16,7 @@ internal sealed partial class ReverseSweep
         var active = loop.Carried.Where(c => c.Head.Active).ToList();
         var seeds = active.Select(c => TakeAdjoint(c.After)).ToList();
         if (seeds.All(s => s is null)) return; // nothing computed in the loop reaches the result
+        if (TryFuseReduction(loop, active, seeds)) return;
 
         loop.Records = true;
         loop.TripCount = _builder.NewVariable(typeof(int), "trips");
@@ -39,6 +40,74 @@ internal sealed partial class ReverseSweep
         outer.Instructions.Add(new ReverseLoopInstr(loop, iteration, partial, full));
         for (var j = 0; j < active.Count; j++)
             AddTerm(active[j].Init, _builder.ReadVariable(carriedAdjoints[j]));
+    }
+
+    /// <summary>
+    /// A reduction (every active carried value only ever does <c>v = v + term</c> or <c>v = v - term</c>,
+    /// and the adjoints arriving after the loop are constants, typically the 1 of a loss) passes the same
+    /// adjoint to every iteration, so the iterations' reverses are independent of each other: they run
+    /// inside the forward loop, right after each iteration's forward code, sharing its values. No
+    /// second loop, no recomputation, no tape; the gradient terms are just added in forward order.
+    /// </summary>
+    private bool TryFuseReduction(LoopInstr loop, List<Carried> active, List<Value?> seeds)
+    {
+        if (seeds.Any(s => s is { IsConstant: false })) return false;
+        foreach (var exit in loop.Exits)
+            for (var j = 0; j < loop.Carried.Count; j++)
+                if (loop.Carried[j].Head.Active && exit.Values[j] != loop.Carried[j].Head) return false;
+        var headUses = new Dictionary<Value, int>();
+        CountHeadUses(loop.Body, active.Select(c => c.Head).ToHashSet(), headUses);
+        foreach (var carried in active)
+        {
+            if (headUses.GetValueOrDefault(carried.Head) != 1) return false;
+            var isUpdate = carried.Next.Definition is { Kind: OpKind.Binary } op && op.Result.Block == loop.Body
+                && (op.NodeType == System.Linq.Expressions.ExpressionType.Add && op.Args.Contains(carried.Head)
+                    || op.NodeType == System.Linq.Expressions.ExpressionType.Subtract && op.Args[0] == carried.Head && op.Args[1] != carried.Head);
+            if (!isUpdate) return false;
+        }
+
+        var outer = _builder.Current;
+        var fused = new Block(loop.Body);
+        _reverseOf[loop.Body] = fused;
+        _builder.Current = fused;
+        for (var j = 0; j < active.Count; j++)
+            if (seeds[j] is { } seed) AddTerm(active[j].Next, seed);
+        Reverse(loop.Body);
+        loop.FusedReverse = fused;
+        _builder.Current = outer;
+        for (var j = 0; j < active.Count; j++)
+            if (seeds[j] is { } seed) AddTerm(active[j].Init, seed);
+        return true;
+    }
+
+    /// <summary>Uses of the loop's heads by instructions of its body (exits excluded: they only pass heads out).</summary>
+    private static void CountHeadUses(Block block, HashSet<Value> heads, Dictionary<Value, int> uses)
+    {
+        foreach (var instr in block.Instructions)
+        {
+            IEnumerable<Value> used = instr switch
+            {
+                Op op => op.Args,
+                IfInstr branch => branch.Joins.SelectMany(j => new[] { j.WhenTrue, j.WhenFalse }).Append(branch.Condition),
+                LoopInstr inner => inner.Carried.Select(c => c.Init),
+                _ => [],
+            };
+            foreach (var value in used)
+                if (heads.Contains(value)) uses[value] = uses.GetValueOrDefault(value) + 1;
+            switch (instr)
+            {
+                case IfInstr branch:
+                    CountHeadUses(branch.WhenTrue, heads, uses);
+                    CountHeadUses(branch.WhenFalse, heads, uses);
+                    break;
+                case LoopInstr inner:
+                    CountHeadUses(inner.Body, heads, uses);
+                    foreach (var exit in inner.Exits)
+                        foreach (var value in exit.Values.Append(exit.Condition))
+                            if (heads.Contains(value)) uses[value] = uses.GetValueOrDefault(value) + 1;
+                    break;
+            }
+        }
     }
 
     /// <summary>One reversed iteration: restore heads, recompute body[0, upTo), seed, reverse, hand the head adjoints on.</summary>

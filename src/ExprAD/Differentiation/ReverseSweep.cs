@@ -16,6 +16,7 @@ internal sealed partial class ReverseSweep
     private readonly Dictionary<Value, List<Value>> _terms = [];
     private readonly Dictionary<Value, MutableVariable> _accumulators = [];
     private readonly Dictionary<Block, Block> _reverseOf = new(ReferenceEqualityComparer.Instance);
+    private readonly List<(Block Block, MutableVariable Accumulator)> _zeroedAtStart = [];
 
     private ReverseSweep(IrBuilder builder) => _builder = builder;
 
@@ -32,6 +33,9 @@ internal sealed partial class ReverseSweep
             sweep.AddTerm(result, builder.Double(1));
             sweep.Reverse(builder.Root);
         }
+        // Inserted last: blocks are walked by index while the sweep is built.
+        foreach (var (block, accumulator) in sweep._zeroedAtStart)
+            block.Instructions.Insert(0, new AssignVariableInstr(accumulator, builder.Double(0)));
         builder.Current = builder.Root;
         builder.Algebraic = false;
         return reverseRoot;
@@ -129,11 +133,12 @@ internal sealed partial class ReverseSweep
         }
         // The target was defined outside the block being reversed: its adjoint is summed later, in an
         // enclosing block that cannot see this term, so the term goes through a mutable accumulator,
-        // zeroed where the reverse of the target's block begins (once per iteration inside loops).
+        // zeroed where the target's own block begins: before any code that may add to it (a loop whose
+        // reverse is fused into its forward sweep adds during the forward sweep), once per iteration in loops.
         if (!_accumulators.TryGetValue(target, out var accumulator))
         {
             _accumulators[target] = accumulator = _builder.NewVariable(typeof(double), $"adj{target.Id}");
-            _reverseOf[target.Block].Instructions.Insert(0, new AssignVariableInstr(accumulator, _builder.Double(0)));
+            _zeroedAtStart.Add((target.Block, accumulator));
         }
         _builder.Current.Instructions.Add(new AccumulateInstr(accumulator, term));
     }

@@ -128,6 +128,9 @@ internal sealed class LoopInstr(Block body) : Instr
     public MutableVariable? ExitTaken { get; set; }
 
     public IEnumerable<ExitInstr> Exits => Body.Instructions.OfType<ExitInstr>();
+
+    /// <summary>For a reduction: the reverse of one iteration, run at the end of each forward iteration.</summary>
+    public Block? FusedReverse { get; set; }
 }
 
 /// <summary>Leaves the enclosing loop when <see cref="Condition"/> holds; <see cref="Values"/> are the carried values at that point.</summary>
