@@ -48,7 +48,7 @@ internal sealed partial class IrTranslator
             var savedLoop = _loop;
             _loop = new LoopContext(node.BreakLabel, node.ContinueLabel, loop, variables);
             _builder.Current = body;
-            LoopStatement(node.Body);
+            LoopStatement(node.Body, isTail: true);
             _builder.Current = outer;
             _loop = savedLoop;
 
@@ -80,7 +80,9 @@ internal sealed partial class IrTranslator
     }
 
     /// <summary>A statement at the top level of a loop body: exits are recognised here, nowhere deeper.</summary>
-    private void LoopStatement(Expression node)
+    /// <param name="node">The statement.</param>
+    /// <param name="isTail">Nothing else of the iteration follows this statement.</param>
+    private void LoopStatement(Expression node, bool isTail)
     {
         StackGuard.Check();
         var loop = _loop!;
@@ -88,10 +90,7 @@ internal sealed partial class IrTranslator
         switch (node)
         {
             case BlockExpression block:
-                WithBlockScope(block, () =>
-                {
-                    foreach (var statement in block.Expressions) LoopStatement(statement);
-                });
+                WithBlockScope(block, () => LoopStatements(block.Expressions, isTail));
                 return;
             case GotoExpression jump when jump.Target == loop.Break:
                 Exit(_builder.Constant(true, typeof(bool)));
@@ -102,11 +101,11 @@ internal sealed partial class IrTranslator
                 return;
             case ConditionalExpression { Type: var type } conditional when type == typeof(void) && IsBreak(conditional.IfTrue, loop):
                 Exit(Required(conditional.Test));
-                LoopStatement(conditional.IfFalse);
+                LoopStatement(conditional.IfFalse, isTail);
                 return;
             case ConditionalExpression { Type: var type } conditional when type == typeof(void) && IsBreak(conditional.IfFalse, loop):
                 Exit(_builder.Unary(ExpressionType.Not, Required(conditional.Test)));
-                LoopStatement(conditional.IfTrue);
+                LoopStatement(conditional.IfTrue, isTail);
                 return;
             case LabelExpression label when label.Target == loop.Continue && label.DefaultValue is null:
                 return;
@@ -118,6 +117,38 @@ internal sealed partial class IrTranslator
                 return;
         }
     }
+
+    /// <summary>
+    /// Statements [start..] of a list at the top level of a loop body. <c>if (c) continue;</c> guards the
+    /// statements after it: they become the body of <c>if (!c) { ... }</c>. That is exact only when
+    /// nothing follows the list in the iteration (<paramref name="isTail"/>).
+    /// </summary>
+    private void LoopStatements(IReadOnlyList<Expression> statements, bool isTail)
+    {
+        var loop = _loop!;
+        for (var k = 0; k < statements.Count && !loop.IterationEnded; k++)
+        {
+            if (statements[k] is ConditionalExpression { Type: var type } guard && type == typeof(void) && IsContinue(guard.IfTrue, loop))
+            {
+                if (!isTail)
+                    throw Errors.UnsupportedNode(guard, "if (c) continue; is supported only where nothing else of the iteration follows the statement list it is in.");
+                var rest = statements.Skip(k + 1).ToList();
+                if (rest.Any(r => JumpsOutOfLoop(r, loop)))
+                    throw Errors.UnsupportedNode(guard, "A break after if (c) continue; in the same iteration is not supported; move the break before it.");
+                var otherwise = rest.Count == 0 ? guard.IfFalse : Expression.Block(typeof(void), rest.Prepend(guard.IfFalse));
+                Translate(Expression.IfThen(Expression.Not(guard.Test), otherwise));
+                return;
+            }
+            LoopStatement(statements[k], isTail && k == statements.Count - 1);
+        }
+    }
+
+    private static bool IsContinue(Expression node, LoopContext loop) => node switch
+    {
+        GotoExpression jump => loop.Continue is not null && jump.Target == loop.Continue && jump.Value is null,
+        BlockExpression { Variables.Count: 0, Expressions.Count: 1 } block => IsContinue(block.Expressions[0], loop),
+        _ => false,
+    };
 
     private void Exit(Value condition)
     {
