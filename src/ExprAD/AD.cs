@@ -45,6 +45,25 @@ public static class AD
         return PrimalPipeline.Run(f).Compile();
     }
 
+    /// <summary>
+    /// Forward mode: compiles a delegate returning the directional derivative &lt;grad f(x), v&gt;, built from
+    /// the same rule table as <see cref="Differentiate"/>. Costs about one evaluation of f per direction.
+    /// </summary>
+    /// <param name="f">The function to differentiate.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="NotSupportedException">f contains a node or a method with no derivative rule; the message quotes it.</exception>
+    public static DirectionalDerivativeFunc DirectionalDerivative(Expression<Func<double[], double>> f)
+        => DirectionalDerivativeExpression(f).Compile();
+
+    /// <summary>The tree that <see cref="DirectionalDerivative"/> compiles, for printing or inspection.</summary>
+    /// <param name="f">The function to differentiate.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static Expression<DirectionalDerivativeFunc> DirectionalDerivativeExpression(Expression<Func<double[], double>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return DirectionalPipeline.Run(f);
+    }
+
     /// <summary>f' for a scalar function, by reverse mode on a one-element input.</summary>
     /// <param name="f">The function to differentiate.</param>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>

@@ -22,7 +22,7 @@ internal static class GradientPipeline
             var builder = new IrBuilder();
             var (_, result) = IrTranslator.Run(builder, x, Lowerer.Run(f.Body));
             var reverse = ReverseSweep.Run(builder, result);
-            var emitted = IrEmitter.Run(x, gradient, [builder.Prologue, builder.Root, reverse], result);
+            var emitted = IrEmitter.Run(gradient, [builder.Prologue, builder.Root, reverse], result);
             var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!, x, gradient);
             return Expression.Lambda<GradientFunc>(emitted.ToBody(checks), f.Name, [x, gradient]);
         });

@@ -26,15 +26,10 @@ internal sealed partial class IrEmitter
     private readonly HashSet<TapeSlot> _liveSlots = [];
     private readonly Dictionary<Value, ParameterExpression> _locals = [];
     private readonly Dictionary<MutableVariable, ParameterExpression> _variables = [];
-    private readonly ParameterExpression _input;
     private readonly ParameterExpression? _gradient;
     private ParameterExpression? _tape;
 
-    private IrEmitter(ParameterExpression input, ParameterExpression? gradient)
-    {
-        _input = input;
-        _gradient = gradient;
-    }
+    private IrEmitter(ParameterExpression? gradient) => _gradient = gradient;
 
     /// <summary>The emitted code of the blocks and the result, with the locals it declares and the tape it uses, if any.</summary>
     public sealed record Emitted(List<ParameterExpression> Variables, List<Expression> Statements, Expression Result, ParameterExpression? Tape)
@@ -55,9 +50,9 @@ internal sealed partial class IrEmitter
     }
 
     /// <summary>Emits <paramref name="blocks"/> in order, followed by <paramref name="result"/>.</summary>
-    public static Emitted Run(ParameterExpression input, ParameterExpression? gradient, IReadOnlyList<Block> blocks, Value result)
+    public static Emitted Run(ParameterExpression? gradient, IReadOnlyList<Block> blocks, Value result)
     {
-        var emitter = new IrEmitter(input, gradient);
+        var emitter = new IrEmitter(gradient);
         emitter.CountUses(blocks, result);
         emitter.RemoveDeadCode(blocks);
         emitter.FindLiveTapeSlots(blocks);

@@ -15,7 +15,7 @@ internal static class PrimalPipeline
             var x = f.Parameters[0];
             var builder = new IrBuilder();
             var (_, result) = IrTranslator.Run(builder, x, Lowerer.Run(f.Body));
-            var emitted = IrEmitter.Run(x, gradient: null, [builder.Prologue, builder.Root], result);
+            var emitted = IrEmitter.Run(gradient: null, [builder.Prologue, builder.Root], result);
             var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForFunction))!, x);
             return Expression.Lambda<Func<double[], double>>(emitted.ToBody(checks), f.Name, [x]);
         });
