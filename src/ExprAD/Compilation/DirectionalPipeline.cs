@@ -1,9 +1,6 @@
 using System.Linq.Expressions;
 using ExprAD.Diagnostics;
 using ExprAD.Differentiation;
-using ExprAD.Ir;
-using ExprAD.Lowering;
-using ExprAD.Translation;
 
 namespace ExprAD.Compilation;
 
@@ -13,10 +10,8 @@ internal static class DirectionalPipeline
     public static Expression<DirectionalDerivativeFunc> Run(Expression<Func<double[], double>> f)
         => StackGuard.RunWithDeepStackFallback(() =>
         {
-            var x = f.Parameters[0];
+            var (builder, x, input, result) = FrontEnd.Run(f);
             var direction = Expression.Parameter(typeof(double[]), "direction");
-            var builder = new IrBuilder();
-            var (input, result) = IrTranslator.Run(builder, x, Lowerer.Run(f.Body));
             var tangent = TangentSweep.Run(builder, input, builder.Input(direction), result) ?? builder.Double(0);
             var emitted = IrEmitter.Run(gradient: null, [builder.Prologue, builder.Root], tangent);
             var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForDirection))!, x, direction);
