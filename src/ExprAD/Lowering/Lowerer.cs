@@ -43,6 +43,9 @@ internal sealed class Lowerer : GuardedExpressionVisitor
         return Expression.Block(lambda.Body.Type, temporaries, outer);
     }
 
+    protected override Expression VisitMethodCall(MethodCallExpression node)
+        => LinqLowering.TryLower(node, this) ?? base.VisitMethodCall(node);
+
     protected override Expression VisitBinary(BinaryExpression node)
     {
         switch (node.NodeType)
