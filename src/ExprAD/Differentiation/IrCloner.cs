@@ -9,6 +9,8 @@ namespace ExprAD.Differentiation;
 /// through the builder (sharing with equal values already visible); ifs and nested loops are copied
 /// with fresh blocks and values.
 /// </summary>
+/// <param name="builder">Where the copies are emitted.</param>
+/// <param name="map">Values of the source replaced in the copy (a loop's heads by their restored values); filled as it copies.</param>
 internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map)
 {
     public Value Map(Value value) => map.TryGetValue(value, out var mapped) ? mapped : value;
@@ -55,8 +57,12 @@ internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map)
             OpKind.Member => op.Member,
             _ => null,
         };
+        // Copies are never shared with existing values: an equal value the forward code computes after the
+        // loop has had its adjoint summed by the time the loop is reversed, and terms sent to it would be
+        // lost (random loop programs found this). Sharing with earlier values would be sound but was not
+        // needed for speed: the reduction loops that matter are fused and not recomputed.
         return builder.Emit(op.Kind, op.Result.Type, op.Args.Select(Map).ToArray(), op.Result.Active, token, op.Pure,
-            op.NodeType, op.Method, op.Member);
+            op.NodeType, op.Method, op.Member, share: false);
     }
 
     private IfInstr CloneIf(IfInstr branch, Block parent)

@@ -58,13 +58,7 @@ internal sealed partial class ReverseSweep
         var headUses = new Dictionary<Value, int>();
         CountHeadUses(loop.Body, active.Select(c => c.Head).ToHashSet(), headUses);
         foreach (var carried in active)
-        {
-            if (headUses.GetValueOrDefault(carried.Head) != 1) return false;
-            var isUpdate = carried.Next.Definition is { Kind: OpKind.Binary } op && op.Result.Block == loop.Body
-                && (op.NodeType == System.Linq.Expressions.ExpressionType.Add && op.Args.Contains(carried.Head)
-                    || op.NodeType == System.Linq.Expressions.ExpressionType.Subtract && op.Args[0] == carried.Head && op.Args[1] != carried.Head);
-            if (!isUpdate) return false;
-        }
+            if (headUses.GetValueOrDefault(carried.Head) != 1 || !OnlyAccumulates(loop, carried)) return false;
 
         var outer = _builder.Current;
         var fused = new Block(loop.Body);
@@ -78,6 +72,29 @@ internal sealed partial class ReverseSweep
         for (var j = 0; j < active.Count; j++)
             if (seeds[j] is { } seed) AddTerm(active[j].Init, seed);
         return true;
+    }
+
+    /// <summary>
+    /// The carried value only ever has terms added to it in an iteration: <c>v = v + t</c>, <c>v = v - t</c>,
+    /// or it is handed to an inner loop that only accumulates into it (<c>for i: for j: s += ...</c>), so its
+    /// adjoint is the same in every iteration. The caller has checked that the head is used exactly once.
+    /// </summary>
+    private static bool OnlyAccumulates(LoopInstr loop, Carried carried)
+    {
+        if (carried.Next.Definition is { Kind: OpKind.Binary } op && op.Result.Block == loop.Body)
+            return op.NodeType == System.Linq.Expressions.ExpressionType.Add && op.Args.Contains(carried.Head)
+                   || op.NodeType == System.Linq.Expressions.ExpressionType.Subtract && op.Args[0] == carried.Head && op.Args[1] != carried.Head;
+        foreach (var inner in loop.Body.Instructions.OfType<LoopInstr>())
+        {
+            var k = inner.Carried.FindIndex(c => c.After == carried.Next);
+            if (k < 0) continue;
+            var innerCarried = inner.Carried[k];
+            if (innerCarried.Init != carried.Head || inner.Exits.Any(e => e.Values[k] != innerCarried.Head)) return false;
+            var innerUses = new Dictionary<Value, int>();
+            CountHeadUses(inner.Body, [innerCarried.Head], innerUses);
+            return innerUses.GetValueOrDefault(innerCarried.Head) == 1 && OnlyAccumulates(inner, innerCarried);
+        }
+        return false;
     }
 
     /// <summary>Uses of the loop's heads by instructions of its body, nested blocks included; its own exits excluded (they only pass heads out).</summary>

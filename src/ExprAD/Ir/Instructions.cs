@@ -129,6 +129,7 @@ internal sealed class LoopInstr(Block body) : Instr
 
     public IEnumerable<ExitInstr> Exits => Body.Instructions.OfType<ExitInstr>();
 
+
     /// <summary>For a reduction: the reverse of one iteration, run at the end of each forward iteration.</summary>
     public Block? FusedReverse { get; set; }
 }

@@ -120,20 +120,20 @@ internal sealed partial class IrBuilder
 
 
     /// <summary>
-    /// Appends (or reuses) an op. Loads that cannot throw (a captured variable, the input's length) are
+    /// Appends (or, when <paramref name="share"/>, reuses an equal visible value for) an op. Loads that cannot throw (a captured variable, the input's length) are
     /// hoisted to the prologue, so each is read once per call; anything that may throw (an array element,
     /// an integer division, a read through a captured reference that may be null) stays where the
     /// function evaluates it.
     /// </summary>
     internal Value Emit(OpKind kind, Type type, Value[] args, bool active, object? token, bool pure,
         ExpressionType nodeType = default, MethodInfo? method = null, MemberInfo? member = null,
-        MutableVariable? variable = null, TapeSlot? slot = null)
+        MutableVariable? variable = null, TapeSlot? slot = null, bool share = true)
     {
         var hoistable = pure && (kind == OpKind.Member || nodeType == ExpressionType.ArrayLength) && args.All(IsNonNullInPrologue);
         var target = hoistable ? Prologue : Current;
         var key = pure ? OpKey.For(kind, nodeType, token, args) : null;
-        if (key is { } k && target.Find(k) is { } existing) return existing;
-        if (key is { } k2 && target != Current && Current.Find(k2) is { } visible) return visible;
+        if (share && key is { } k && target.Find(k) is { } existing) return existing;
+        if (share && key is { } k2 && target != Current && Current.Find(k2) is { } visible) return visible;
 
         var result = NewValue(type, active, target);
         var op = new Op
