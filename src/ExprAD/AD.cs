@@ -45,22 +45,37 @@ public static class AD
         return PrimalPipeline.Run(f).Compile();
     }
 
-    /// <summary>f' for a scalar function, by reverse mode on a one-element input.</summary>
+    /// <summary>
+    /// Forward mode: compiles a delegate returning the directional derivative &lt;grad f(x), v&gt;, built from
+    /// the same rule table as <see cref="Differentiate"/>. Costs about one evaluation of f per direction.
+    /// </summary>
     /// <param name="f">The function to differentiate.</param>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="NotSupportedException">f contains a node or a method with no derivative rule; the message quotes it.</exception>
+    public static DirectionalDerivativeFunc DirectionalDerivative(Expression<Func<double[], double>> f)
+        => DirectionalDerivativeExpression(f).Compile();
+
+    /// <summary>The tree that <see cref="DirectionalDerivative"/> compiles, for printing or inspection.</summary>
+    /// <param name="f">The function to differentiate.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    public static Expression<DirectionalDerivativeFunc> DirectionalDerivativeExpression(Expression<Func<double[], double>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return DirectionalPipeline.Run(f);
+    }
+
+    /// <summary>f' for a scalar function, by forward mode.</summary>
+    /// <param name="f">The function to differentiate.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="NotSupportedException">f contains a node or a method with no derivative rule; the message quotes it.</exception>
     public static Func<double, double> Derivative(Expression<Func<double, double>> f)
     {
         ArgumentNullException.ThrowIfNull(f);
         var x = Expression.Parameter(typeof(double[]), "x");
         var body = Expression.Invoke(f, Expression.ArrayIndex(x, Expression.Constant(0)));
-        var gradient = Differentiate(Expression.Lambda<Func<double[], double>>(body, x));
-        return t =>
-        {
-            var input = new[] { t };
-            var g = new double[1];
-            gradient(input, g);
-            return g[0];
-        };
+        var directional = DirectionalDerivative(Expression.Lambda<Func<double[], double>>(body, x));
+        // Two one-element arrays per call: the compiled code reads its input from an array.
+        return t => directional([t], [1.0]);
     }
 
     /// <summary>Value, gradient and Hessian of f. Not available yet: issue 4 (higher order).</summary>

@@ -22,3 +22,12 @@ public delegate double HessianFunc(double[] x, double[] gradient, double[,] hess
 /// <param name="values">Receives F(x).</param>
 /// <param name="jacobian">Receives the m-by-n Jacobian.</param>
 public delegate void JacobianFunc(double[] x, double[] values, double[,] jacobian);
+
+/// <summary>
+/// Forward mode: the directional derivative of f at <paramref name="x"/> along <paramref name="direction"/>,
+/// that is &lt;grad f(x), direction&gt;, at about the cost of one evaluation of f whatever the number of inputs.
+/// </summary>
+/// <param name="x">The point.</param>
+/// <param name="direction">The direction; same length as <paramref name="x"/>.</param>
+/// <returns>The directional derivative.</returns>
+public delegate double DirectionalDerivativeFunc(double[] x, double[] direction);

@@ -1,28 +1,23 @@
 using System.Linq.Expressions;
 using ExprAD.Diagnostics;
 using ExprAD.Differentiation;
-using ExprAD.Ir;
-using ExprAD.Lowering;
-using ExprAD.Translation;
 
 namespace ExprAD.Compilation;
 
 /// <summary>
 /// The gradient pipeline, in the order it runs: lower the tree, translate it into SSA form (simplifying
 /// and sharing as it goes), build the reverse sweep from the rule table, and emit one expression tree:
-/// argument checks, gradient cleared, forward sweep, reverse sweep, return the value.
+/// argument checks and gradient zeroed, forward sweep, reverse sweep, return the value.
 /// </summary>
 internal static class GradientPipeline
 {
     public static Expression<GradientFunc> Run(Expression<Func<double[], double>> f)
         => StackGuard.RunWithDeepStackFallback(() =>
         {
-            var x = f.Parameters[0];
+            var (builder, x, _, result) = FrontEnd.Run(f);
             var gradient = Expression.Parameter(typeof(double[]), "gradient");
-            var builder = new IrBuilder();
-            var (_, result) = IrTranslator.Run(builder, x, Lowerer.Run(f.Body));
             var reverse = ReverseSweep.Run(builder, result);
-            var emitted = IrEmitter.Run(x, gradient, [builder.Prologue, builder.Root, reverse], result);
+            var emitted = IrEmitter.Run(gradient, [builder.Prologue, builder.Root, reverse], result);
             var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!, x, gradient);
             return Expression.Lambda<GradientFunc>(emitted.ToBody(checks), f.Name, [x, gradient]);
         });

@@ -22,7 +22,7 @@ internal sealed partial class IrEmitter
     /// <summary>The expression that reads <paramref name="value"/> at a use.</summary>
     private Expression ValueOf(Value value)
     {
-        if (value.Definition is { Kind: OpKind.Input }) return _input;
+        if (value.Definition is { Kind: OpKind.Input } input) return input.Leaf!;
         if (value.Definition is { Kind: OpKind.Constant } constant && IrBuilder.IsInlineConstant(value.Type))
             return Expression.Constant(constant.ConstantValue, value.Type);
         if (_inlined.Contains(value)) return Build(value.Definition!);

@@ -26,15 +26,10 @@ internal sealed partial class IrEmitter
     private readonly HashSet<TapeSlot> _liveSlots = [];
     private readonly Dictionary<Value, ParameterExpression> _locals = [];
     private readonly Dictionary<MutableVariable, ParameterExpression> _variables = [];
-    private readonly ParameterExpression _input;
     private readonly ParameterExpression? _gradient;
     private ParameterExpression? _tape;
 
-    private IrEmitter(ParameterExpression input, ParameterExpression? gradient)
-    {
-        _input = input;
-        _gradient = gradient;
-    }
+    private IrEmitter(ParameterExpression? gradient) => _gradient = gradient;
 
     /// <summary>The emitted code of the blocks and the result, with the locals it declares and the tape it uses, if any.</summary>
     public sealed record Emitted(List<ParameterExpression> Variables, List<Expression> Statements, Expression Result, ParameterExpression? Tape)
@@ -55,9 +50,9 @@ internal sealed partial class IrEmitter
     }
 
     /// <summary>Emits <paramref name="blocks"/> in order, followed by <paramref name="result"/>.</summary>
-    public static Emitted Run(ParameterExpression input, ParameterExpression? gradient, IReadOnlyList<Block> blocks, Value result)
+    public static Emitted Run(ParameterExpression? gradient, IReadOnlyList<Block> blocks, Value result)
     {
-        var emitter = new IrEmitter(input, gradient);
+        var emitter = new IrEmitter(gradient);
         emitter.CountUses(blocks, result);
         emitter.RemoveDeadCode(blocks);
         emitter.FindLiveTapeSlots(blocks);
@@ -95,37 +90,17 @@ internal sealed partial class IrEmitter
         }
     }
 
-    private static IEnumerable<Value> UsedBy(Instr instr) => instr switch
-    {
-        Op op => op.Args,
-        IfInstr branch => branch.Joins.SelectMany(j => new[] { j.WhenTrue, j.WhenFalse }).Prepend(branch.Condition),
-        LoopInstr loop => loop.Carried.SelectMany(c => new[] { c.Init, c.Next }),
-        ExitInstr exit => exit.Values.Prepend(exit.Condition),
-        AccumulateInstr accumulate => [accumulate.Term],
-        AssignVariableInstr assign => [assign.Value],
-        GradientAddInstr add => [add.Index, add.Term],
-        _ => [],
-    };
-
-    private static IEnumerable<Value> DefinedBy(Instr instr) => instr switch
-    {
-        Op op => [op.Result],
-        IfInstr branch => branch.Joins.Select(j => j.Result),
-        LoopInstr loop => loop.Carried.Select(c => c.After),
-        _ => [],
-    };
-
     private void CountUses(IReadOnlyList<Block> blocks, Value result)
     {
         foreach (var block in blocks)
             ForEachInstruction(block, (instr, depth) =>
             {
-                foreach (var used in UsedBy(instr))
+                foreach (var used in InstrUses.UsedBy(instr))
                 {
                     _uses[used] = _uses.GetValueOrDefault(used) + 1;
                     _useLoopDepth[used] = depth;
                 }
-                foreach (var defined in DefinedBy(instr)) _defLoopDepth[defined] = depth;
+                foreach (var defined in InstrUses.DefinedBy(instr)) _defLoopDepth[defined] = depth;
                 if (instr is LoopInstr loop)
                     foreach (var carried in loop.Carried) _defLoopDepth[carried.Head] = depth + 1;
             });

@@ -8,6 +8,14 @@ internal static class ArgumentChecks
         ArgumentNullException.ThrowIfNull(x);
     }
 
+    public static void ForDirection(double[]? x, double[]? direction)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(direction);
+        if (direction.Length != x.Length)
+            throw new ArgumentException($"direction.Length ({direction.Length}) must equal x.Length ({x.Length}).", nameof(direction));
+    }
+
     /// <summary>
     /// Checks the arguments of a gradient delegate and zeroes the gradient, which the reverse sweep then
     /// writes or adds into. The zeroing is a scalar loop on purpose: measured on the 300-node benchmark,

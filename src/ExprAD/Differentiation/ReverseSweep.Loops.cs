@@ -80,20 +80,14 @@ internal sealed partial class ReverseSweep
         return true;
     }
 
-    /// <summary>Uses of the loop's heads by instructions of its body (exits excluded: they only pass heads out).</summary>
+    /// <summary>Uses of the loop's heads by instructions of its body, nested blocks included; its own exits excluded (they only pass heads out).</summary>
     private static void CountHeadUses(Block block, HashSet<Value> heads, Dictionary<Value, int> uses)
     {
         foreach (var instr in block.Instructions)
         {
-            IEnumerable<Value> used = instr switch
-            {
-                Op op => op.Args,
-                IfInstr branch => branch.Joins.SelectMany(j => new[] { j.WhenTrue, j.WhenFalse }).Append(branch.Condition),
-                LoopInstr inner => inner.Carried.Select(c => c.Init),
-                _ => [],
-            };
-            foreach (var value in used)
-                if (heads.Contains(value)) uses[value] = uses.GetValueOrDefault(value) + 1;
+            if (instr is not ExitInstr)
+                foreach (var value in InstrUses.UsedBy(instr))
+                    if (heads.Contains(value)) uses[value] = uses.GetValueOrDefault(value) + 1;
             switch (instr)
             {
                 case IfInstr branch:
@@ -103,7 +97,7 @@ internal sealed partial class ReverseSweep
                 case LoopInstr inner:
                     CountHeadUses(inner.Body, heads, uses);
                     foreach (var exit in inner.Exits)
-                        foreach (var value in exit.Values.Append(exit.Condition))
+                        foreach (var value in InstrUses.UsedBy(exit))
                             if (heads.Contains(value)) uses[value] = uses.GetValueOrDefault(value) + 1;
                     break;
             }

@@ -34,7 +34,18 @@ internal sealed partial class IrBuilder
 
     public int ValueCount => _nextId;
 
-    public Value Input(Type arrayType) => Emit(OpKind.Input, arrayType, [], active: false, token: "input", pure: true);
+    /// <summary>An array parameter of the compiled function (x, or forward mode's direction).</summary>
+    public Value Input(System.Linq.Expressions.ParameterExpression parameter)
+    {
+        var key = OpKey.For(OpKind.Input, ExpressionType.Parameter, parameter, [])!.Value;
+        if (Prologue.Find(key) is { } existing) return existing;
+        var result = NewValue(parameter.Type, active: false, Prologue);
+        var op = new Op { Kind = OpKind.Input, Result = result, Leaf = parameter };
+        result.Definition = op;
+        Prologue.Instructions.Add(op);
+        Prologue.Remember(key, result);
+        return result;
+    }
 
     public Value Constant(object? value, Type type)
     {

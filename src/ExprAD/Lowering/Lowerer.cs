@@ -9,7 +9,7 @@ namespace ExprAD.Lowering;
 /// <c>&amp;&amp;</c> and <c>||</c> become conditionals (keeping their short-circuit), <c>Power</c> becomes
 /// <c>Math.Pow</c>, and compound assignments to locals become plain ones. Later passes see fewer node kinds.
 /// </summary>
-internal sealed class Lowerer : ExpressionVisitor
+internal sealed class Lowerer : GuardedExpressionVisitor
 {
     public static Expression Run(Expression body) => new Lowerer().Visit(body)!;
 
@@ -21,7 +21,6 @@ internal sealed class Lowerer : ExpressionVisitor
     {
         if (node is null) return null;
         if (_lowered.TryGetValue(node, out var done)) return done;
-        StackGuard.Check();
         var lowered = base.Visit(node)!;
         _lowered[node] = lowered;
         return lowered;
@@ -43,6 +42,9 @@ internal sealed class Lowerer : ExpressionVisitor
         outer.Add(Expression.Block(lambda.Body.Type, lambda.Parameters, inner));
         return Expression.Block(lambda.Body.Type, temporaries, outer);
     }
+
+    protected override Expression VisitMethodCall(MethodCallExpression node)
+        => LinqLowering.TryLower(node, this) ?? base.VisitMethodCall(node);
 
     protected override Expression VisitBinary(BinaryExpression node)
     {

@@ -199,7 +199,7 @@ internal sealed partial class IrTranslator
 }
 
 /// <summary>The variables a subtree assigns (the candidates for loop-carried values).</summary>
-internal sealed class AssignedVariables : ExpressionVisitor
+internal sealed class AssignedVariables : GuardedExpressionVisitor
 {
     private readonly HashSet<ParameterExpression> _found = new(ReferenceEqualityComparer.Instance);
     private readonly List<ParameterExpression> _ordered = [];
@@ -209,12 +209,6 @@ internal sealed class AssignedVariables : ExpressionVisitor
         var finder = new AssignedVariables();
         finder.Visit(node);
         return finder._ordered;
-    }
-
-    public override Expression? Visit(Expression? node)
-    {
-        StackGuard.Check();
-        return base.Visit(node);
     }
 
     protected override Expression VisitBinary(BinaryExpression node)
@@ -228,7 +222,7 @@ internal sealed class AssignedVariables : ExpressionVisitor
 }
 
 /// <summary>The labels that gotos in a subtree jump to.</summary>
-internal sealed class JumpFinder : ExpressionVisitor
+internal sealed class JumpFinder : GuardedExpressionVisitor
 {
     private readonly List<LabelTarget> _targets = [];
 
@@ -237,12 +231,6 @@ internal sealed class JumpFinder : ExpressionVisitor
         var finder = new JumpFinder();
         finder.Visit(node);
         return finder._targets;
-    }
-
-    public override Expression? Visit(Expression? node)
-    {
-        StackGuard.Check();
-        return base.Visit(node);
     }
 
     protected override Expression VisitGoto(GotoExpression node)

@@ -29,7 +29,7 @@ internal sealed partial class IrTranslator
     {
         _builder = builder;
         _inputParameter = input;
-        _input = builder.Input(input.Type);
+        _input = builder.Input(input);
     }
 
     /// <summary>Translates <paramref name="body"/> (a function of <paramref name="input"/>) into <paramref name="builder"/>'s root block.</summary>

@@ -66,6 +66,27 @@ public class RuleTableTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(RuleNames))]
+    public void ForwardModeAgreesWithReverseMode(string rule)
+    {
+        var spec = RuleSpec.All.Single(s => s.Rule == rule);
+        var gradient = AD.Differentiate(spec.Function);
+        var directional = AD.DirectionalDerivative(spec.Function);
+        var random = new Random(rule.Length * 7919);
+        for (var k = 0; k < PointsPerRule; k++)
+        {
+            var x = spec.Sample(random);
+            var g = new double[x.Length];
+            gradient(x, g);
+            var v = DirectionalCheck.RandomUnitVector(random, x.Length);
+            var reverse = g.Select((gi, i) => gi * v[i]).Sum();
+            var forward = directional(x, v);
+            Assert.True(Math.Abs(forward - reverse) <= 1e-12 * (1 + Math.Abs(reverse)),
+                $"{rule} at [{string.Join(", ", x)}]: forward {forward:R}, reverse {reverse:R}");
+        }
+    }
+
     [Fact]
     public void DoubleAliasesOfMathFunctionsUseTheSameRules()
     {

@@ -1,0 +1,227 @@
+using System.Linq.Expressions;
+
+namespace ExprAD.Lowering;
+
+internal static partial class LinqLowering
+{
+    /// <summary>Writes one reduction as a block around one loop; every local is a fresh variable of this writer.</summary>
+    private sealed class LoopWriter(ExpressionVisitor visitor)
+    {
+        private readonly Code _outer = new();
+        private ParameterExpression _end = null!;
+
+        public Expression Write(Reduction reduction, Sequence source)
+        {
+            source.Prepare(_outer, visitor);
+            // C# evaluates Aggregate's seed after the source; LINQ checks its arguments after that.
+            ParameterExpression? accumulator = null;
+            if (reduction.Seed is not null)
+            {
+                accumulator = _outer.Local(reduction.ValueType, "acc");
+                _outer.Add(Expression.Assign(accumulator, visitor.Visit(reduction.Seed)!));
+            }
+            source.CheckNotNull(_outer, "source");
+
+            // LINQ reads an array directly (as a span) only when no selector is involved; Average and Min differ then.
+            var isSpan = source is ArraySequence && reduction.Selector is null;
+            if (reduction.Selector is not null) source = new SelectSequence(source, reduction.Selector, reduction.ValueType);
+            _end = AsVariable(_outer, source.Length(_outer), "end");
+
+            var result = reduction.Kind switch
+            {
+                Kind.Sum => Sum(source, reduction.ValueType),
+                Kind.Average => Average(source, reduction.ValueType, isSpan),
+                Kind.Max when reduction.ValueType == typeof(double) => MaxOfDoubles(source),
+                Kind.Min when reduction.ValueType == typeof(double) => MinOfDoubles(source, isSpan),
+                Kind.Max or Kind.Min => MaxOrMinOfInts(source, reduction.Kind == Kind.Max),
+                Kind.Count => Count(source, reduction.Predicate),
+                _ => Aggregate(source, reduction, accumulator),
+            };
+            _outer.Add(result);
+            return Expression.Block(reduction.Type, _outer.Variables, _outer.Statements);
+        }
+
+        /// <summary>Left to right from +0.0 (LINQ does not vectorize double sums); int sums are checked, as in LINQ.</summary>
+        private Expression Sum(Sequence source, Type type)
+        {
+            var sum = _outer.Local(type, "sum");
+            _outer.Add(Expression.Assign(sum, type == typeof(double) ? Expression.Constant(0.0) : Expression.Constant(0)));
+            var i = Loop(source, (body, element) => body.Add(Expression.Assign(sum,
+                type == typeof(double) ? Expression.Add(sum, element) : Expression.AddChecked(sum, element))));
+            AddEnd(source, i);
+            return sum;
+        }
+
+        /// <summary>
+        /// LINQ sums a span from +0.0 but an enumerator from its first element; starting from -0.0 is that exactly
+        /// (-0.0 + v is v for every v, including -0.0), with no first-element special case. Ints are summed as
+        /// checked longs. The division is by the count as a double.
+        /// </summary>
+        private Expression Average(Sequence source, Type type, bool isSpan)
+        {
+            Expression sum;
+            if (type == typeof(double))
+            {
+                var total = _outer.Local(typeof(double), "sum");
+                _outer.Add(Expression.Assign(total, Expression.Constant(isSpan ? 0.0 : -0.0)));
+                var i = Loop(source, (body, element) => body.Add(Expression.Assign(total, Expression.Add(total, element))));
+                AddEnd(source, i);
+                sum = total;
+            }
+            else
+            {
+                var total = _outer.Local(typeof(long), "sum");
+                _outer.Add(Expression.Assign(total, Expression.Constant(0L)));
+                var i = Loop(source, (body, element) => body.Add(Expression.Assign(total,
+                    Expression.AddChecked(total, Expression.Convert(element, typeof(long))))));
+                AddEnd(source, i);
+                sum = Expression.Convert(total, typeof(double));
+            }
+            ThrowIfEmpty();
+            return Expression.Divide(sum, Expression.Convert(_end, typeof(double)));
+        }
+
+        /// <summary>
+        /// LINQ's Max skips leading NaNs (the result is NaN only if all are, then the last one), then keeps the
+        /// first of equal values (<c>if (v &gt; max) max = v</c>, so Max(-0.0, 0.0) is -0.0). Starting from NaN
+        /// with <c>max = v &gt; max || max is NaN ? v : max</c> is exactly that.
+        /// </summary>
+        private Expression MaxOfDoubles(Sequence source)
+        {
+            var max = _outer.Local(typeof(double), "max");
+            _outer.Add(Expression.Assign(max, Expression.Constant(double.NaN)));
+            var i = Loop(source, (body, element) =>
+            {
+                var v = AsVariable(body, element);
+                var replace = Expression.Condition(Expression.GreaterThan(v, max), Expression.Constant(true), Expression.NotEqual(max, max));
+                body.Add(Expression.Assign(max, Expression.Condition(replace, v, max)));
+            });
+            AddEnd(source, i);
+            ThrowIfEmpty();
+            return max;
+        }
+
+        /// <summary>
+        /// LINQ's Min keeps the first of equal values (<c>if (v &lt; min) min = v</c>) and stops at the first NaN,
+        /// returning it: selectors after it are not called. Over a span it starts from element 0 without testing
+        /// it, so a NaN there is returned only if no later element is NaN. Starting from +infinity makes
+        /// element 0 an ordinary step; <c>stop</c> leaves the loop after a NaN.
+        /// </summary>
+        private Expression MinOfDoubles(Sequence source, bool isSpan)
+        {
+            var min = _outer.Local(typeof(double), "min");
+            var stop = _outer.Local(typeof(bool), "stop");
+            _outer.Add(Expression.Assign(min, Expression.Constant(double.PositiveInfinity)));
+            _outer.Add(Expression.Assign(stop, Expression.Constant(false)));
+            var i = Loop(source, (body, element, index) =>
+            {
+                var v = AsVariable(body, element);
+                var isNaN = Expression.NotEqual(v, v);
+                var replace = Expression.Condition(Expression.LessThan(v, min), Expression.Constant(true), isNaN);
+                body.Add(Expression.Assign(min, Expression.Condition(replace, v, min)));
+                body.Add(Expression.Assign(stop, isSpan
+                    ? Expression.Condition(isNaN, Expression.GreaterThan(index, Expression.Constant(0)), Expression.Constant(false))
+                    : isNaN));
+            }, keepGoing: Expression.Not(stop));
+            if (source.End(i, visitor) is { } end) _outer.Add(Expression.IfThen(Expression.Not(stop), end));
+            ThrowIfEmpty();
+            return min;
+        }
+
+        /// <summary>Ints have no NaN: start from the identity of max or min; the first of equal values is kept.</summary>
+        private Expression MaxOrMinOfInts(Sequence source, bool isMax)
+        {
+            var best = _outer.Local(typeof(int), isMax ? "max" : "min");
+            _outer.Add(Expression.Assign(best, Expression.Constant(isMax ? int.MinValue : int.MaxValue)));
+            var i = Loop(source, (body, element) =>
+            {
+                var v = AsVariable(body, element);
+                var better = isMax ? Expression.GreaterThan(v, best) : Expression.LessThan(v, best);
+                body.Add(Expression.Assign(best, Expression.Condition(better, v, best)));
+            });
+            AddEnd(source, i);
+            ThrowIfEmpty();
+            return best;
+        }
+
+        /// <summary>
+        /// Count() of an array or a range is its length; of anything with selectors, LINQ enumerates it and so calls
+        /// every selector (Select's GetCount does so on purpose), and so does the loop.
+        /// </summary>
+        private Expression Count(Sequence source, LambdaExpression? predicate)
+        {
+            if (predicate is null)
+            {
+                if (!source.RunsUserCode) return _end;
+                var i = Loop(source, (_, _) => { });
+                AddEnd(source, i);
+                return _end;
+            }
+            var count = _outer.Local(typeof(int), "count");
+            _outer.Add(Expression.Assign(count, Expression.Constant(0)));
+            var j = Loop(source, (body, element) =>
+            {
+                var matches = body.Let(Inline(visitor, predicate, element), "matches", typeof(bool));
+                body.Add(Expression.Assign(count, Expression.Condition(matches, Expression.Add(count, Expression.Constant(1)), count)));
+            });
+            AddEnd(source, j);
+            return count;
+        }
+
+        /// <summary>
+        /// <c>acc = func(acc, v)</c> from the seed; without a seed the first element is the seed (taken when i == 0)
+        /// and an empty sequence throws. The result selector runs once, after the sequence ended.
+        /// </summary>
+        private Expression Aggregate(Sequence source, Reduction reduction, ParameterExpression? accumulator)
+        {
+            var seeded = accumulator is not null;
+            var acc = accumulator ?? _outer.Local(reduction.ValueType, "acc");
+            if (!seeded) _outer.Add(Expression.Assign(acc, Expression.Default(acc.Type)));
+            var i = Loop(source, (body, element, index) =>
+            {
+                var v = AsVariable(body, element);
+                var next = Inline(visitor, reduction.Func!, acc, v);
+                if (!seeded) next = Expression.Condition(Expression.Equal(index, Expression.Constant(0)), v, next, acc.Type);
+                body.Add(Expression.Assign(acc, next));
+            });
+            AddEnd(source, i);
+            if (!seeded) ThrowIfEmpty();
+            return reduction.ResultSelector is null ? acc : Inline(visitor, reduction.ResultSelector, acc);
+        }
+
+        private ParameterExpression Loop(Sequence source, Action<Code, Expression> step)
+            => Loop(source, (body, element, _) => step(body, element));
+
+        /// <summary>
+        /// <c>i = 0; loop { if (i &lt; end [&amp;&amp; keepGoing]) { element; step; i = i + 1; } else break; }</c>.
+        /// Returns i, which is <c>end</c> after a loop that ran to the end.
+        /// </summary>
+        private ParameterExpression Loop(Sequence source, Action<Code, Expression, ParameterExpression> step, Expression? keepGoing = null)
+        {
+            var i = _outer.Local(typeof(int), "i");
+            _outer.Add(Expression.Assign(i, Expression.Constant(0)));
+            var body = new Code();
+            var element = source.Element(body, i, visitor);
+            step(body, element, i);
+            body.Add(Expression.Assign(i, Expression.Add(i, Expression.Constant(1))));
+            Expression test = Expression.LessThan(i, _end);
+            if (keepGoing is not null) test = Expression.Condition(test, keepGoing, Expression.Constant(false));
+            var exit = Expression.Label("break");
+            _outer.Add(Expression.Loop(Expression.IfThenElse(test, body.ToVoidBlock(), Expression.Break(exit)), exit));
+            return i;
+        }
+
+        /// <summary>The selector calls of LINQ's final MoveNext, see <see cref="Sequence.End"/>.</summary>
+        private void AddEnd(Sequence source, ParameterExpression i)
+        {
+            if (source.End(i, visitor) is { } end) _outer.Add(end);
+        }
+
+        /// <summary>The value in a variable, so it is computed once; elements and lengths often already are one.</summary>
+        private static ParameterExpression AsVariable(Code code, Expression value, string name = "v")
+            => value as ParameterExpression ?? code.Let(value, name);
+
+        private void ThrowIfEmpty()
+            => _outer.Add(Expression.IfThen(Expression.Equal(_end, Expression.Constant(0)), Expression.Call(NoElementsMethod)));
+    }
+}

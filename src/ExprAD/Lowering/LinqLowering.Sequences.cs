@@ -1,0 +1,222 @@
+using System.Linq.Expressions;
+using ExprAD.Diagnostics;
+
+namespace ExprAD.Lowering;
+
+internal static partial class LinqLowering
+{
+    /// <summary>
+    /// A lazily composed sequence, read by one counter i = 0, 1, ... shared by all its parts: a Select keeps
+    /// its input's positions and Zip pairs equal positions, so element i of every part is wanted together.
+    /// Each part is used in phases: <see cref="Prepare"/> (operands, in LINQ's order), <see cref="Length"/>,
+    /// <see cref="Element"/> (in the loop body), <see cref="End"/> (after the loop).
+    /// </summary>
+    private abstract class Sequence(Type elementType)
+    {
+        public Type ElementType { get; } = elementType;
+
+        /// <summary>Whether reading an element calls user code (a selector), whose calls must happen as in LINQ.</summary>
+        public abstract bool RunsUserCode { get; }
+
+        /// <summary>Evaluates the operands once, as LINQ does when the query is built, and checks them as LINQ does.</summary>
+        public abstract void Prepare(Code setup, ExpressionVisitor visitor);
+
+        /// <summary>The null check the consuming operator makes, after all its own arguments are evaluated.</summary>
+        public virtual void CheckNotNull(Code setup, string parameterName) { }
+
+        /// <summary>The number of elements; called once, after <see cref="Prepare"/>.</summary>
+        public abstract Expression Length(Code setup);
+
+        /// <summary>Appends the code computing element <paramref name="index"/>; the result mentions only this pass's locals.</summary>
+        public abstract Expression Element(Code code, Expression index, ExpressionVisitor visitor);
+
+        /// <summary>
+        /// What LINQ's last, failing MoveNext does when the sequence ends at <paramref name="index"/> (null for nothing):
+        /// only Zip runs user code there, see <see cref="ZipSequence.End"/>.
+        /// </summary>
+        public virtual Expression? End(Expression index, ExpressionVisitor visitor) => null;
+
+        public static Sequence? Parse(Expression node)
+        {
+            StackGuard.Check();
+            if (node is MethodCallExpression call && call.Method.DeclaringType == typeof(Enumerable))
+            {
+                var args = call.Arguments;
+                switch (call.Method.Name)
+                {
+                    case nameof(Enumerable.Range) when args.Count == 2:
+                        return new RangeSequence(args[0], args[1]);
+                    case nameof(Enumerable.Select) when args.Count == 2 && args[1] is LambdaExpression selector:
+                        return Parse(args[0]) is { } input ? new SelectSequence(input, selector, call.Method.GetGenericArguments()[1]) : null;
+                    case nameof(Enumerable.Zip) when args.Count == 3 && args[2] is LambdaExpression { Parameters.Count: 2 } result:
+                        return Parse(args[0]) is { } first && Parse(args[1]) is { } second
+                            ? new ZipSequence(first, second, result, call.Method.GetGenericArguments()[2])
+                            : null;
+                }
+            }
+            if (node.Type == typeof(double[])) return new ArraySequence(node);
+            // Hand-built trees may convert the array to IEnumerable<double> explicitly.
+            if (node is UnaryExpression { NodeType: ExpressionType.Convert, Method: null } convert && convert.Operand.Type == typeof(double[]))
+                return new ArraySequence(convert.Operand);
+            return null;
+        }
+    }
+
+    private sealed class ArraySequence(Expression array) : Sequence(typeof(double))
+    {
+        private ParameterExpression? _array;
+
+        public override bool RunsUserCode => false;
+
+        // Evaluated once into a local, like the reference LINQ's iterator keeps.
+        public override void Prepare(Code setup, ExpressionVisitor visitor) => _array = setup.Let(visitor.Visit(array)!, "source");
+
+        public override void CheckNotNull(Code setup, string parameterName)
+            => setup.Add(Expression.IfThen(
+                Expression.Equal(_array!, Expression.Constant(null, typeof(double[]))),
+                Expression.Call(ArgumentNullMethod, Expression.Constant(parameterName))));
+
+        public override Expression Length(Code setup) => Expression.ArrayLength(_array!);
+
+        public override Expression Element(Code code, Expression index, ExpressionVisitor visitor) => Expression.ArrayIndex(_array!, index);
+    }
+
+    private sealed class RangeSequence(Expression start, Expression count) : Sequence(typeof(int))
+    {
+        private Expression? _start;
+        private Expression? _count;
+
+        public override bool RunsUserCode => false;
+
+        public override void Prepare(Code setup, ExpressionVisitor visitor)
+        {
+            _start = Evaluate(setup, visitor.Visit(start)!, "start");
+            _count = Evaluate(setup, visitor.Visit(count)!, "count");
+            if (OutOfRange(_start, _count) is { } outOfRange)
+                setup.Add(Expression.IfThen(outOfRange, Expression.Call(CountOutOfRangeMethod)));
+        }
+
+        private static Expression Evaluate(Code setup, Expression value, string name) => value is ConstantExpression ? value : setup.Let(value, name);
+
+        /// <summary>
+        /// LINQ's test <c>count &lt; 0 || (long)start + count - 1 &gt; int.MaxValue</c>, in int arithmetic that cannot
+        /// overflow (start &gt; int.MaxValue - (count - 1) once count &gt; 0), and null when it is false for sure.
+        /// </summary>
+        private static Expression? OutOfRange(Expression start, Expression count)
+        {
+            var startIsSmall = start is ConstantExpression { Value: int s } && s <= 1; // then start + count - 1 <= count
+            if (count is ConstantExpression { Value: int c })
+            {
+                if (c < 0) return Expression.Constant(true);
+                if (c == 0 || startIsSmall) return null;
+                if (start is ConstantExpression { Value: int s2 }) return (long)s2 + c - 1 > int.MaxValue ? Expression.Constant(true) : null;
+                return Expression.GreaterThan(start, Expression.Constant(int.MaxValue - (c - 1)));
+            }
+            Expression negative = Expression.LessThan(count, Expression.Constant(0));
+            if (startIsSmall) return negative;
+            var pastEnd = Expression.Condition(
+                Expression.GreaterThan(count, Expression.Constant(0)),
+                Expression.GreaterThan(start, Expression.Subtract(Expression.Constant(int.MaxValue), Expression.Subtract(count, Expression.Constant(1)))),
+                Expression.Constant(false));
+            return Expression.Condition(negative, Expression.Constant(true), pastEnd);
+        }
+
+        public override Expression Length(Code setup) => _count!;
+
+        // start + i cannot overflow: Prepare checked the range. Range(0, n) is by far the most common; its element is i itself.
+        public override Expression Element(Code code, Expression index, ExpressionVisitor visitor)
+            => _start is ConstantExpression { Value: 0 } ? index : Expression.Add(_start!, index);
+    }
+
+    /// <summary><c>input.Select(v =&gt; ...)</c> or <c>input.Select((v, i) =&gt; ...)</c>; also a reduction's own selector.</summary>
+    private sealed class SelectSequence(Sequence input, LambdaExpression selector, Type elementType) : Sequence(elementType)
+    {
+        public override bool RunsUserCode => true;
+
+        public override void Prepare(Code setup, ExpressionVisitor visitor)
+        {
+            StackGuard.Check();
+            input.Prepare(setup, visitor);
+            input.CheckNotNull(setup, "source");
+        }
+
+        public override Expression Length(Code setup)
+        {
+            StackGuard.Check();
+            return input.Length(setup);
+        }
+
+        public override Expression Element(Code code, Expression index, ExpressionVisitor visitor)
+        {
+            StackGuard.Check();
+            var value = input.Element(code, index, visitor);
+            var inlined = selector.Parameters.Count == 2 ? Inline(visitor, selector, value, index) : Inline(visitor, selector, value);
+            return code.Let(inlined, "e", ElementType);
+        }
+
+        public override Expression? End(Expression index, ExpressionVisitor visitor)
+        {
+            StackGuard.Check();
+            return input.End(index, visitor);
+        }
+    }
+
+    /// <summary><c>first.Zip(second, (a, b) =&gt; ...)</c>: as long as the shorter of the two.</summary>
+    private sealed class ZipSequence(Sequence first, Sequence second, LambdaExpression resultSelector, Type elementType) : Sequence(elementType)
+    {
+        private ParameterExpression? _firstLength;
+
+        public override bool RunsUserCode => true;
+
+        public override void Prepare(Code setup, ExpressionVisitor visitor)
+        {
+            StackGuard.Check();
+            first.Prepare(setup, visitor);
+            second.Prepare(setup, visitor);
+            first.CheckNotNull(setup, "first");
+            second.CheckNotNull(setup, "second");
+        }
+
+        public override Expression Length(Code setup)
+        {
+            StackGuard.Check();
+            _firstLength = setup.Let(first.Length(setup), "firstLength");
+            var secondLength = setup.Let(second.Length(setup), "secondLength");
+            return Expression.Condition(Expression.LessThan(_firstLength, secondLength), _firstLength, secondLength);
+        }
+
+        public override Expression Element(Code code, Expression index, ExpressionVisitor visitor)
+        {
+            StackGuard.Check();
+            var a = first.Element(code, index, visitor);
+            // Read first's element before second's selectors run, as LINQ does (they could change the array).
+            if (a is not ParameterExpression && second.RunsUserCode) a = code.Let(a, "a");
+            var b = second.Element(code, index, visitor);
+            return code.Let(Inline(visitor, resultSelector, a, b), "e", ElementType);
+        }
+
+        /// <summary>
+        /// Zip's MoveNext is <c>e1.MoveNext() &amp;&amp; e2.MoveNext()</c>: when first is the longer one, its element
+        /// at <paramref name="index"/> is still computed (its selectors run, and may throw) before second says no.
+        /// </summary>
+        public override Expression? End(Expression index, ExpressionVisitor visitor)
+        {
+            StackGuard.Check();
+            var secondEnd = second.End(index, visitor);
+            var firstEnd = first.End(index, visitor);
+            Expression? firstHasMore = null;
+            if (first.RunsUserCode || secondEnd is not null)
+            {
+                var code = new Code();
+                if (first.RunsUserCode) first.Element(code, index, visitor);
+                if (secondEnd is not null) code.Add(secondEnd);
+                firstHasMore = code.ToVoidBlock();
+            }
+            if (firstHasMore is null && firstEnd is null) return null;
+            var test = Expression.GreaterThan(_firstLength!, index);
+            return firstEnd is null
+                ? Expression.IfThen(test, firstHasMore!)
+                : Expression.IfThenElse(test, firstHasMore ?? Expression.Empty(), firstEnd);
+        }
+    }
+}
