@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using System.Reflection;
 using ExprAD.Compilation;
 using ExprAD.Printing;
 
@@ -123,6 +124,56 @@ public static class AD
     {
         ArgumentNullException.ThrowIfNull(f);
         return new JacobianEvaluator(f).Evaluate;
+    }
+
+    /// <summary>
+    /// Registers the derivative of a static method of one double, e.g.
+    /// <c>AD.RegisterDerivative(Softplus, t =&gt; 1 / (1 + Math.Exp(-t)))</c>. Calls to the method inside
+    /// differentiated functions then use it in every mode (gradients, forward mode, Jacobians, Hessians);
+    /// the derivative expression is inlined where it is needed, and may itself call methods with rules.
+    /// Registration is global; it applies to functions differentiated afterwards. Registering again replaces the rule.
+    /// </summary>
+    /// <param name="function">A static method taking and returning double (a method group).</param>
+    /// <param name="derivative">Its derivative, as a lambda of the same argument.</param>
+    /// <exception cref="ArgumentException">The method is not static, not double to double, or is a System.Math function (those have built-in rules).</exception>
+    public static void RegisterDerivative(Func<double, double> function, Expression<Func<double, double>> derivative)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(derivative);
+        Rules.CustomRules.Register(function.Method, [derivative]);
+    }
+
+    /// <summary>
+    /// Registers the two partial derivatives of a static method of two doubles (see
+    /// <see cref="RegisterDerivative(Func{double, double}, Expression{Func{double, double}})"/>).
+    /// </summary>
+    /// <param name="function">A static method taking two doubles and returning double.</param>
+    /// <param name="partialFirst">d function / d first argument, as a lambda of both arguments.</param>
+    /// <param name="partialSecond">d function / d second argument, as a lambda of both arguments.</param>
+    public static void RegisterDerivative(Func<double, double, double> function,
+        Expression<Func<double, double, double>> partialFirst, Expression<Func<double, double, double>> partialSecond)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(partialFirst);
+        ArgumentNullException.ThrowIfNull(partialSecond);
+        Rules.CustomRules.Register(function.Method, [partialFirst, partialSecond]);
+    }
+
+    /// <summary>
+    /// Registers the partial derivatives of any static method of doubles returning double: one lambda per
+    /// argument, each taking all the arguments (null for a partial that is zero).
+    /// </summary>
+    /// <param name="method">The static method.</param>
+    /// <param name="partials">d method / d argument i, for each argument i.</param>
+    public static void RegisterDerivative(MethodInfo method, params LambdaExpression?[] partials)
+        => Rules.CustomRules.Register(method, partials);
+
+    /// <summary>Removes a rule registered with <c>RegisterDerivative</c>; returns whether there was one.</summary>
+    /// <param name="method">The method whose rule to remove.</param>
+    public static bool UnregisterDerivative(MethodInfo method)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        return Rules.CustomRules.Unregister(method);
     }
 
     /// <summary>Shows any expression tree as readable C#, e.g. the tree returned by <see cref="GradientExpression"/>.</summary>
