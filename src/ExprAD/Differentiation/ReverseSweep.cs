@@ -28,6 +28,8 @@ internal sealed partial class ReverseSweep
         builder.Current = reverseRoot;
         builder.Algebraic = true;
         sweep._reverseOf[builder.Root] = reverseRoot;
+        sweep._arrayOrder = ArrayOrder.Of(builder.Root);
+        sweep.CreateAdjointArrays(builder.Root);
         if (result.Active)
         {
             sweep.AddTerm(result, builder.Double(1));
@@ -60,12 +62,24 @@ internal sealed partial class ReverseSweep
                 case LoopInstr loop:
                     ReverseLoop(loop, forward);
                     break;
+                case StoreElementInstr store:
+                    ReverseStore(store);
+                    break;
+                case ClearArrayInstr clear:
+                    ReverseClear(clear);
+                    break;
             }
         }
     }
 
     private void ReverseOp(Op op)
     {
+        if (op.Kind == OpKind.LoadElement)
+        {
+            ReverseLoad(op);
+            return;
+        }
+        if (op.Kind == OpKind.NewArray) return;
         if (TakeAdjoint(op.Result) is not { } adjoint) return;
         if (op.Kind == OpKind.ArrayIndex)
         {

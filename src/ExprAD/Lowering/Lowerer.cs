@@ -88,6 +88,19 @@ internal sealed class Lowerer : GuardedExpressionVisitor
                 : Expression.MakeBinary(binary, variable, right);
             return Expression.Assign(variable, value);
         }
+        if (CompoundAssignments.TryGetValue(node.NodeType, out var elementBinary) && node.Left is IndexExpression { Indexer: null, Arguments.Count: 1 } element
+            && node.Method is null && node.Conversion is null)
+        {
+            // a[i] op= v  ==>  { t = i; a[t] = a[t] op v }: the index is evaluated once, as C# does.
+            var array = Visit(element.Object)!;
+            var index = Expression.Variable(element.Arguments[0].Type, "index");
+            var target = Expression.ArrayAccess(array, index);
+            var right = Visit(node.Right)!;
+            var value = elementBinary == ExpressionType.Power
+                ? (Expression)Expression.Call(MathMethods.Pow, target, right)
+                : Expression.MakeBinary(elementBinary, target, right);
+            return Expression.Block(node.Type, [index], Expression.Assign(index, Visit(element.Arguments[0])!), Expression.Assign(target, value));
+        }
         return base.VisitBinary(node);
     }
 

@@ -113,6 +113,7 @@ internal sealed partial class IrTranslator
         InvocationExpression invoke => throw Errors.DelegateInvoke(invoke),
         LambdaExpression => throw Errors.UnsupportedNode(node, "A lambda can only be differentiated where it is invoked."),
         LoopExpression loop => Loop(loop),
+        NewArrayExpression array => NewLocalArray(array, name: null),
         GotoExpression or LabelExpression => throw Errors.UnsupportedNode(node,
             "Gotos and labels are supported only as a loop's break and continue, at the top level of its body."),
         _ => throw Errors.UnsupportedNode(node),
@@ -143,7 +144,7 @@ internal sealed partial class IrTranslator
     {
         var target = Required(node.Object!);
         var indices = node.Arguments.Select(Required).ToArray();
-        if (node.Indexer is null) return _builder.ArrayIndex(target, indices);
+        if (node.Indexer is null) return ReadElement(target, indices);
         var getter = node.Indexer.GetGetMethod() ?? throw Errors.UnsupportedNode(node);
         return CallWithoutRule(getter, [target, .. indices], node);
     }
@@ -168,6 +169,7 @@ internal sealed partial class IrTranslator
 
     private Value? CallForEffect(MethodCallExpression node, List<Value> args)
     {
+        if (TryTranslateArgumentCheck(node, args)) return null;
         if (args.Any(a => a.Active || a == _input)) throw Errors.NoDerivativeRule(node.Method, node);
         _builder.Emit(OpKind.Call, typeof(void), args.ToArray(), active: false, token: null, pure: false, method: node.Method);
         return null;
