@@ -22,6 +22,17 @@ internal sealed partial class ReverseSweep
 
     /// <summary>Builds the reverse sweep of <paramref name="builder"/>'s root block seeded with d result = 1.</summary>
     public static Block Run(IrBuilder builder, Value result)
+        => Run(builder, result.Active, sweep => sweep.AddTerm(result, builder.Double(1)));
+
+    /// <summary>
+    /// The reverse sweep seeded with d array[index] = 1, for a vector function that returns a local array:
+    /// it gives row <paramref name="index"/> of the Jacobian.
+    /// </summary>
+    public static Block RunSeededElement(IrBuilder builder, Value array, Value index)
+        => Run(builder, array.Active, sweep =>
+            builder.Current.Instructions.Add(new StoreElementInstr(sweep._adjointArrays[array], index, builder.Double(1))));
+
+    private static Block Run(IrBuilder builder, bool seeded, Action<ReverseSweep> seed)
     {
         var sweep = new ReverseSweep(builder);
         var reverseRoot = new Block(builder.Root);
@@ -30,9 +41,9 @@ internal sealed partial class ReverseSweep
         sweep._reverseOf[builder.Root] = reverseRoot;
         sweep._arrayOrder = ArrayOrder.Of(builder.Root);
         sweep.CreateAdjointArrays(builder.Root);
-        if (result.Active)
+        if (seeded)
         {
-            sweep.AddTerm(result, builder.Double(1));
+            seed(sweep);
             sweep.Reverse(builder.Root);
         }
         // Inserted last: blocks are walked by index while the sweep is built.

@@ -36,7 +36,8 @@ internal sealed class TangentSweep
         sweep.Rewrite(builder.Root);
         builder.Algebraic = false;
         builder.Current = builder.Root;
-        return results.Select(sweep.TangentOf).ToArray();
+        // A local array returned by a vector function has a tangent array rather than a tangent.
+        return results.Select(r => sweep.TangentOf(r) ?? sweep._tangentArrays.GetValueOrDefault(r)).ToArray();
     }
 
     private Value? TangentOf(Value value) => _tangents.GetValueOrDefault(value);

@@ -62,6 +62,18 @@ internal sealed partial class IrTranslator
         return (translator._input, translator.TranslateOutputs(body));
     }
 
+    /// <summary>Translates a vector function that fills and returns a local array (new double[m], written by loops); returns that array.</summary>
+    public static (Value Input, Value Array) RunArray(IrBuilder builder, ParameterExpression input, Expression body)
+    {
+        var translator = new IrTranslator(builder, input);
+        var result = translator.Translate(body);
+        if (result is null || !IrBuilder.IsLocalArray(result))
+            throw Errors.UnsupportedNode(body,
+                "A vector function must return an array initializer, x => new[] { f0, f1, ... }, or a double array it creates "
+                + "(new double[m]) and fills, returned as the last expression of its body.");
+        return (translator._input, result);
+    }
+
     private Value[] TranslateOutputs(Expression body)
     {
         StackGuard.Check();
