@@ -40,6 +40,7 @@ internal sealed partial class IrEmitter
             OpKind.Unary => Expression.MakeUnary(op.NodeType, Arg(0), op.Result.Type),
             OpKind.Binary => Expression.MakeBinary(op.NodeType, Arg(0), Arg(1)),
             OpKind.Convert => Expression.Convert(Arg(0), op.Type!),
+            OpKind.Call when op.Method == Lowering.Detached.Method => Arg(0),
             OpKind.Call when op.Method!.IsStatic => Expression.Call(op.Method, op.Args.Select(ValueOf)),
             OpKind.Call => Expression.Call(Arg(0), op.Method, op.Args.Skip(1).Select(ValueOf)),
             OpKind.ArrayIndex when op.Args.Length == 2 => Expression.ArrayIndex(Arg(0), Arg(1)),

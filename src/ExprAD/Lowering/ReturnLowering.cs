@@ -116,9 +116,17 @@ internal sealed class ReturnLowering
             return finder._containing;
         }
 
+        private readonly HashSet<Expression> _visited = new(ReferenceEqualityComparer.Instance);
+
         public override Expression? Visit(Expression? node)
         {
             if (node is null) return null;
+            // A shared node (the tree is a DAG) is walked once; later uses only repeat what it contained.
+            if (!_visited.Add(node))
+            {
+                if (_containing.Contains(node)) _found++;
+                return node;
+            }
             var before = _found;
             if (node is GotoExpression jump && jump.Target == label) _found++;
             base.Visit(node);

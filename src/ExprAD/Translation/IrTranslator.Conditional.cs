@@ -38,7 +38,8 @@ internal sealed partial class IrTranslator
         _generation++;
 
         var changed = afterTrue.Keys.Union(afterFalse.Keys, ReferenceEqualityComparer.Instance).Cast<ParameterExpression>()
-            .Where(v => afterTrue.GetValueOrDefault(v) != afterFalse.GetValueOrDefault(v))
+            // Assigned on either side: also when both sides assign the same value (flag = true on both).
+            .Where(v => afterTrue.GetValueOrDefault(v) != afterFalse.GetValueOrDefault(v) || afterTrue.GetValueOrDefault(v) != before.GetValueOrDefault(v))
             .ToList();
         var hasResult = node.Type != typeof(void) && trueValue is not null && falseValue is not null;
         // Choosing between x and another array would hide which reads are reads of x.

@@ -171,6 +171,7 @@ internal sealed partial class IrTranslator
         if (node.Object is not null && node.Object.Type.IsArray && node.Method.Name == "Get")
             return _builder.ArrayIndex(args[0], args.Skip(1).ToArray());
 
+        if (node.Method == Lowering.Detached.Method) return _builder.Call(node.Method, args.ToArray(), pure: true, active: false);
         if (node.Method.IsStatic && RuleTable.TryGet(node.Method, out var rule))
         {
             var active = !rule.IsZero && args.Any(a => a.Active);

@@ -63,29 +63,6 @@ public class LoopRefusalTests
     }
 
     [Fact]
-    public void BreakNestedInsideAnInnerConditional()
-    {
-        // if (x[i] > 0) { if (s > 3) break; }
-        var f = SumLoop((s, i, end) => Statements(
-            Expression.IfThen(Expression.GreaterThan(Xi(i), C(0)),
-                Statements(Expression.IfThen(Expression.GreaterThan(s, C(3)), Expression.Break(end)))),
-            Expression.AddAssign(s, Xi(i))));
-        var error = AssertRefused(f, "if (s > 3", "break;");
-        Assert.Contains("top level", error.Message);
-    }
-
-    [Fact]
-    public void BreakInsideANestedBranch()
-    {
-        // if (x[i] > 2) { if (x[i] > 3) break; s += 1; }   -- the break is two levels deep
-        var f = SumLoop((s, i, end) => Statements(
-            Expression.IfThen(Expression.GreaterThan(Xi(i), C(2)),
-                Statements(Expression.IfThen(Expression.GreaterThan(Xi(i), C(3)), Expression.Break(end)), Expression.AddAssign(s, C(1)))),
-            Expression.AddAssign(s, Xi(i))));
-        AssertRefused(f, "break;");
-    }
-
-    [Fact]
     public void InnerLoopBreakingTheOuterLoop()
     {
         // for i { for j { if (x[j] > 1) goto outerEnd (the outer loop's break label); s += x[i] x[j]; } }

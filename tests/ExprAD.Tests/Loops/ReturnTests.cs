@@ -93,4 +93,39 @@ public class ReturnTests
             ReturnLabel(C(0))));
         Assert.Throws<NotSupportedException>(() => AD.Differentiate(f));
     }
+
+    [Theory]
+    [InlineData(new[] { 2.5, 1.0, 3.5, 0.2 })]
+    [InlineData(new[] { 2.5, 1.0, 2.2, 0.2 })]
+    [InlineData(new[] { 0.5, 1.0, 0.3 })]
+    public void BreaksAndContinuesNestedInBranches(double[] x)
+    {
+        // for i: { if (x[i] > 2) { if (x[i] > 3) break; s += x[i]; continue; } s += sin(x[i]) * x[i]; }
+        var s = Double("s");
+        var i = Int("i");
+        var end = Expression.Label("end");
+        var next = Expression.Label("next");
+        var f = Lambda(Expression.Block([s, i], Expression.Assign(s, C(0)), Expression.Assign(i, I(-1)),
+            Expression.Loop(Statements(
+                Expression.PreIncrementAssign(i),
+                Expression.IfThen(Expression.Not(Expression.LessThan(i, Length)), Expression.Break(end)),
+                Expression.IfThen(Expression.GreaterThan(Xi(i), C(2)), Statements(
+                    Expression.IfThen(Expression.GreaterThan(Xi(i), C(3)), Expression.Break(end)),
+                    Expression.AddAssign(s, Square(Xi(i))),
+                    Expression.Continue(next))),
+                Expression.AddAssign(s, Mul(Sin(Xi(i)), Xi(i)))), end, next),
+            s));
+        var hand = new double[x.Length];
+        for (var k = 0; k < x.Length; k++)
+        {
+            if (x[k] > 2)
+            {
+                if (x[k] > 3) break;
+                hand[k] = 2 * x[k];
+                continue;
+            }
+            hand[k] = Math.Cos(x[k]) * x[k] + Math.Sin(x[k]);
+        }
+        LoopCheck.Run(f, x, seed: 25, hand);
+    }
 }

@@ -1,0 +1,145 @@
+using System.Linq.Expressions;
+using ExprAD.Diagnostics;
+
+namespace ExprAD.Lowering;
+
+/// <summary>
+/// Breaks and continues nested inside branches of a loop body (<c>if (a) { if (b) break; ... }</c>) become
+/// flags: the jump sets its flag, the statements after it in its branch run only while no flag is set,
+/// and the top level of the body gets <c>if (broke) break; if (continued) continue;</c>, the shapes the
+/// translator turns into loop exits. Loops whose jumps already have those shapes are left alone, so the
+/// usual loops keep their simple form.
+/// </summary>
+internal sealed class LoopJumpLowering : GuardedExpressionVisitor
+{
+    public static Expression Run(Expression body) => new LoopJumpLowering().Visit(body)!;
+
+    // A tree may share node objects (a DAG): each is rewritten once, or the walk is exponential in the sharing depth.
+    private readonly Dictionary<Expression, Expression> _done = new(ReferenceEqualityComparer.Instance);
+
+    public override Expression? Visit(Expression? node)
+    {
+        if (node is null) return null;
+        if (_done.TryGetValue(node, out var done)) return done;
+        var result = base.Visit(node)!;
+        _done[node] = result;
+        return result;
+    }
+
+    protected override Expression VisitLoop(LoopExpression node)
+    {
+        var loop = (LoopExpression)base.VisitLoop(node)!; // inner loops first
+        if (loop.BreakLabel is null || loop.Type != typeof(void)) return loop;
+        var statements = loop.Body is BlockExpression block ? block.Expressions : [loop.Body];
+        if (!statements.Any(s => IsDeep(s, loop)) || JumpsFromInnerLoop(loop)) return loop;
+
+        var rewriter = new Rewriter(loop.BreakLabel, loop.ContinueLabel);
+        var body = new List<Expression> { Expression.Assign(rewriter.Continued, Expression.Constant(false)) };
+        foreach (var statement in statements)
+        {
+            if (!IsDeep(statement, loop))
+            {
+                body.Add(statement);
+                continue;
+            }
+            body.Add(rewriter.Rewrite(statement));
+            body.Add(Expression.IfThen(rewriter.Broke, Expression.Break(loop.BreakLabel)));
+            if (loop.ContinueLabel is not null) body.Add(Expression.IfThen(rewriter.Continued, Expression.Continue(loop.ContinueLabel)));
+        }
+        var variables = loop.Body is BlockExpression outer ? outer.Variables : [];
+        var rewritten = Expression.Loop(Expression.Block(typeof(void), variables, body), loop.BreakLabel, loop.ContinueLabel);
+        return Expression.Block(typeof(void), [rewriter.Broke, rewriter.Continued],
+            Expression.Assign(rewriter.Broke, Expression.Constant(false)), rewritten);
+    }
+
+    /// <summary>A statement with a jump of this loop in a place the translator does not take as an exit.</summary>
+    private static bool IsDeep(Expression statement, LoopExpression loop)
+    {
+        bool Jumps(Expression node) => Jumps_(node, loop);
+        bool IsJump(Expression node) => node is GotoExpression { Value: null } g && (g.Target == loop.BreakLabel || g.Target == loop.ContinueLabel)
+                                        || node is BlockExpression { Variables.Count: 0, Expressions: [var only] } && IsJump(only);
+        return statement switch
+        {
+            _ when !Jumps(statement) => false,
+            GotoExpression => false,
+            BlockExpression block => block.Expressions.Any(s => IsDeep(s, loop)),
+            ConditionalExpression c when IsJump(c.IfTrue) => Jumps(c.IfFalse),
+            ConditionalExpression c when IsJump(c.IfFalse) => Jumps(c.IfTrue),
+            ConditionalExpression { IfFalse: DefaultExpression, IfTrue: BlockExpression { Expressions.Count: > 1 } branch } when IsJump(branch.Expressions[^1])
+                => branch.Expressions.SkipLast(1).Any(Jumps),
+            _ => true,
+        };
+    }
+
+    /// <summary>A jump to this loop's labels from inside a loop nested in it: not lowered (the translator refuses it, quoting it).</summary>
+    private static bool JumpsFromInnerLoop(LoopExpression loop)
+        => InnerLoops.In(loop.Body).Any(inner => Jumps_(inner.Body, loop));
+
+    private sealed class InnerLoops : GuardedExpressionVisitor
+    {
+        private readonly List<LoopExpression> _loops = [];
+
+        public static List<LoopExpression> In(Expression node)
+        {
+            var finder = new InnerLoops();
+            finder.Visit(node);
+            return finder._loops;
+        }
+
+        protected override Expression VisitLoop(LoopExpression node)
+        {
+            _loops.Add(node);
+            return node; // loops nested deeper are inside this one's body, which the caller searches
+        }
+    }
+
+    private static bool Jumps_(Expression node, LoopExpression loop)
+        => Translation.JumpFinder.Targets(node).Any(t => t == loop.BreakLabel || t == loop.ContinueLabel);
+
+    private sealed class Rewriter(LabelTarget breakLabel, LabelTarget? continueLabel)
+    {
+        public ParameterExpression Broke { get; } = Expression.Variable(typeof(bool), "broke");
+        public ParameterExpression Continued { get; } = Expression.Variable(typeof(bool), "continued");
+
+        private bool Jumps(Expression node) => Translation.JumpFinder.Targets(node).Any(t => t == breakLabel || t == continueLabel);
+
+        public Expression Rewrite(Expression node)
+        {
+            StackGuard.Check();
+            if (!Jumps(node)) return node;
+            switch (node)
+            {
+                case GotoExpression jump when jump.Target == breakLabel:
+                    return Expression.Assign(Broke, Expression.Constant(true));
+                case GotoExpression jump when jump.Target == continueLabel:
+                    return Expression.Assign(Continued, Expression.Constant(true));
+                case BlockExpression block:
+                    return Expression.Block(typeof(void), block.Variables, Statements(block.Expressions));
+                case ConditionalExpression conditional:
+                    return Expression.IfThenElse(conditional.Test, Rewrite(conditional.IfTrue), Rewrite(conditional.IfFalse));
+                default:
+                    return node; // e.g. a jump from an inner loop: left for the translator to refuse, quoted
+            }
+        }
+
+        private List<Expression> Statements(IReadOnlyList<Expression> statements)
+        {
+            var result = new List<Expression>();
+            for (var k = 0; k < statements.Count; k++)
+            {
+                if (!Jumps(statements[k]))
+                {
+                    result.Add(statements[k]);
+                    continue;
+                }
+                result.Add(Rewrite(statements[k]));
+                var rest = statements.Skip(k + 1).ToList();
+                if (rest.Count > 0)
+                    result.Add(Expression.IfThen(Expression.Not(Expression.OrElse(Broke, Continued)), Expression.Block(typeof(void), Statements(rest))));
+                break;
+            }
+            if (result.Count == 0) result.Add(Expression.Empty());
+            return result;
+        }
+    }
+}
