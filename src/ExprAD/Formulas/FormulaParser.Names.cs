@@ -74,7 +74,6 @@ internal sealed partial class FormulaParser
         }
 
         Advance(); // '('
-        Enter();
         var arguments = new List<SyntaxNode>();
         if (!Current.Is(")"))
         {
@@ -86,7 +85,6 @@ internal sealed partial class FormulaParser
             }
         }
         var close = Expect(")", $"an operator, ',' or ')' to close the call of '{name.Text}' at {name.Position}");
-        _depth--;
         if (arguments.Count < function.MinArity || arguments.Count > function.MaxArity)
         {
             string expected = function.MinArity == function.MaxArity
@@ -100,7 +98,6 @@ internal sealed partial class FormulaParser
     private ReductionNode ParseReduction(Token name)
     {
         Advance(); // '('
-        Enter();
         string usage = $"{name.Text}(i, from, to, body)";
         var indexToken = Current;
         if (indexToken.Kind != TokenKind.Name)
@@ -119,7 +116,6 @@ internal sealed partial class FormulaParser
         var body = RequireNumber(ParseExpression());
         _scope.RemoveAt(_scope.Count - 1);
         var close = Expect(")", $"an operator or ')' to close '{name.Text}' at {name.Position}, which takes 4 arguments: {usage}");
-        _depth--;
         return new ReductionNode(name.Position, close.Position + 1, name.Text == MathVocabulary.Prod, index, from, to, body);
     }
 

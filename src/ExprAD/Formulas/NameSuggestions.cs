@@ -17,7 +17,8 @@ internal static class NameSuggestions
                 bestDistance = distance;
             }
         }
-        int allowed = Math.Max(1, Math.Min(name.Length, best?.Length ?? 0) / 3);
+        // One-letter names are one edit from every other one-letter name: only a case mistake is suggested.
+        int allowed = name.Length < 2 ? 0 : Math.Max(1, Math.Min(name.Length, best?.Length ?? 0) / 3);
         return best is not null && bestDistance <= allowed ? best : null;
     }
 
