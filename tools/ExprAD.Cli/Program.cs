@@ -10,6 +10,7 @@ app.Configure(config =>
     config.SetApplicationName("exprad");
     config.SetApplicationVersion(typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "1.0.0");
     config.ConfigureConsole(Consoles.Out);
+    config.UseStrictParsing();
     config.SetExceptionHandler((exception, _) => ErrorReport.Usage(exception));
 
     config.AddCommand<GradCommand>("grad")
