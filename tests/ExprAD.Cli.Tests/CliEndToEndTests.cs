@@ -123,6 +123,14 @@ public class CliEndToEndTests
     }
 
     [Fact]
+    public void NoCommandShowsTheHelpAndExitsTwo()
+    {
+        var result = ToolRunner.Run();
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("grad", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void HelpDocumentsTheCommandsAndThePointSyntax()
     {
         var root = ToolRunner.Run("--help");

@@ -25,4 +25,5 @@ app.Configure(config =>
         .WithDescription("AD gradient against central finite differences, with the error (exit code 1 if they disagree).")
         .WithExample("check", "\"exp(x)*cos(y)\"", "--at", "x=0.5,y=1");
 });
-return app.Run(args);
+// No command at all is a usage error: show the help, exit 2.
+return args.Length == 0 ? app.Run(["--help"]) + ErrorReport.UsageError : app.Run(args);

@@ -96,6 +96,13 @@ public class FormulaValueTests
     }
 
     [Fact]
+    public void VariablesMayBeNamedLikeDotNetTypesBecauseTheyNeverReachDynamicLinqByName()
+    {
+        var f = AD.Compile(Formula.Parse("Convert * Math + String - DateTime", "Convert", "Math", "String", "DateTime"));
+        Assert.Equal(2.0 * 3.0 + 4.0 - 5.0, f([2.0, 3.0, 4.0, 5.0]));
+    }
+
+    [Fact]
     public void DeclaredVariablesShadowTheConstants()
     {
         Assert.Equal(5.0, AD.Compile(Formula.Parse("e + pi", "e", "pi"))([2.0, 3.0]));
