@@ -183,6 +183,12 @@ internal sealed partial class FormulaParser
                 $"'{name.Text}' at {name.Position} is not allowed: formulas are not C#; they contain only numbers, variables, math functions and operators",
                 name.Position);
         }
+        if (MathVocabulary.DotNetTypeNames.Contains(name.Text))
+        {
+            return new FormulaException(
+                $"'{name.Text}' at {name.Position} is a .NET type name; formulas cannot reach .NET types, only the math functions (sin, sqrt, ...)",
+                name.Position);
+        }
         string hint = NameSuggestions.Hint(name.Text, candidates);
         return new FormulaException($"unknown {what} '{name.Text}' at {name.Position}{(hint.Length > 0 ? hint : fallback)}", name.Position);
     }

@@ -44,6 +44,17 @@ internal static class MathVocabulary
         "double", "it", "iif", "np", "parent", "root",
     };
 
+    /// <summary>
+    /// .NET type names that Dynamic LINQ would resolve by default; refused (unless declared as variables, which
+    /// Dynamic LINQ never sees by name) with a message that says formulas cannot reach .NET types.
+    /// </summary>
+    public static readonly IReadOnlySet<string> DotNetTypeNames = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "System", "Math", "MathF", "Convert", "String", "DateTime", "DateTimeOffset", "Guid", "Uri", "TimeSpan",
+        "Environment", "File", "Directory", "Path", "Console", "Process", "Type", "Activator", "AppDomain",
+        "Double", "Single", "Int32", "Int64", "Decimal", "Boolean", "Char", "Object", "Enumerable", "Array",
+    };
+
     public static readonly IReadOnlySet<MethodInfo> AllowedMethods = BuildAllowedMethods();
 
     public static bool IsReduction(string name) => name is Sum or Prod;

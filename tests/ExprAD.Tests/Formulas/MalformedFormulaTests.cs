@@ -74,6 +74,8 @@ public class MalformedFormulaTests
         { "sum + 1", false, 0, "'sum'" },
         { "x[0]", false, 1, "'['" },
         { "true ? 1 : 2", false, 0, "'true'" },
+        { "x + DateTime", false, 4, "'DateTime' at 4 is a .NET type name" },
+        { "Math(x)", false, 0, "'Math' at 0 is a .NET type name" },
         { "x", true, 0, "'x'" },
         { "x[1.5]", true, 2, "'1.5'" },
         { "x[i]", true, 2, "'i'" },
