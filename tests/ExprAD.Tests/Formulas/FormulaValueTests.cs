@@ -109,6 +109,14 @@ public class FormulaValueTests
     }
 
     [Fact]
+    public async Task ParsesOnManyThreadsAtOnce()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(k =>
+            Task.Run(() => AD.Compile(Formula.Parse($"x*{k} + sin(y)^2", "x", "y"))([1.0, 0.0]))));
+        Assert.Equal(Enumerable.Range(0, 8).Select(k => (double)k), results);
+    }
+
+    [Fact]
     public void AConstantFormulaIsAFunctionOfAnyVector()
     {
         Assert.Equal(6.0, AD.Compile(Formula.Parse("2*3"))([]));
