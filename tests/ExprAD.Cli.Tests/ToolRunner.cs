@@ -13,9 +13,13 @@ public static class ToolRunner
 {
     public static string ToolPath { get; } = Path.Combine(AppContext.BaseDirectory, "exprad-cli.dll");
 
+    /// <summary>The dotnet host running the tests, so the tool runs on the same runtime; "dotnet" from PATH otherwise.</summary>
+    private static string Host { get; } =
+        Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+
     public static ToolResult Run(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(Host)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
