@@ -88,6 +88,18 @@ public class CliEndToEndTests
         Assert.Equal("", result.Stdout);
     }
 
+    [Fact]
+    public void MixingUpTheTwoPointFormsGivesAHint()
+    {
+        var named = ToolRunner.Run("grad", "x[0]^2", "--at", "x=1");
+        Assert.True(named.ExitCode == 2, named.ToString());
+        Assert.Contains("hint: x[i] needs a vector formula", named.Stderr, StringComparison.Ordinal);
+
+        var vector = ToolRunner.Run("grad", "a*b", "--at", "1,2");
+        Assert.True(vector.ExitCode == 2, vector.ToString());
+        Assert.Contains("hint: --at without names", vector.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("x +", 3)]
     [InlineData("(x + y", 6)]
