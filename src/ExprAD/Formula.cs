@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using ExprAD.Formulas;
 
 namespace ExprAD;
 
@@ -10,11 +11,19 @@ public static class Formula
     /// <paramref name="variables"/>[i] names x[i].
     /// </summary>
     /// <exception cref="FormulaException">The formula is malformed or reaches outside the allowed functions.</exception>
-    /// <exception cref="NotSupportedException">Always, for now: the formula parser is issue 5 and has not landed yet.</exception>
+    /// <remarks>
+    /// With no variable names the formula is a vector formula: its input is <c>x</c>, read as <c>x[0]</c>,
+    /// <c>x[i]</c>, with <c>n</c> its length, and <c>sum(i, from, to, body)</c> / <c>prod(...)</c> loop over an
+    /// index. The text is checked before and after System.Linq.Dynamic.Core parses it; nothing in it is run.
+    /// </remarks>
+    /// <param name="text">The formula, at most 100,000 characters.</param>
+    /// <param name="variables">The names of x[0], x[1], ...; none for a vector formula.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> or <paramref name="variables"/> is null.</exception>
+    /// <exception cref="ArgumentException">A variable name is null, not an identifier, a function name or declared twice.</exception>
     public static Expression<Func<double[], double>> Parse(string text, params string[] variables)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(variables);
-        throw new NotSupportedException("Formula.Parse is not implemented yet (issue 5: formula strings at run time).");
+        return FormulaCompiler.Parse(text, variables);
     }
 }
