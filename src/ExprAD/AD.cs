@@ -87,13 +87,20 @@ public static class AD
         throw new NotSupportedException("AD.Hessian is not implemented yet (issue 4: higher order and vector functions).");
     }
 
-    /// <summary>Values and Jacobian of a vector function. Not available yet: issue 4 (vector functions).</summary>
+    /// <summary>
+    /// Values and Jacobian of a vector function <c>x =&gt; new[] { f0, f1, ... }</c> (the array initializer may
+    /// end a block that computes shared values first). The mode is picked per call from the shape: forward
+    /// mode, one sweep per input over all outputs at once, when outputs outnumber inputs; reverse mode, one
+    /// gradient per output, otherwise. The delegate is safe to call from many threads and allocates nothing
+    /// per call once warm.
+    /// </summary>
     /// <param name="f">The vector function to differentiate.</param>
-    /// <exception cref="NotSupportedException">Always, until issue 4 lands.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="NotSupportedException">The body is not an array initializer, or contains a node or method with no derivative rule.</exception>
     public static JacobianFunc Jacobian(Expression<Func<double[], double[]>> f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        throw new NotSupportedException("AD.Jacobian is not implemented yet (issue 4: higher order and vector functions).");
+        return new JacobianEvaluator(f).Evaluate;
     }
 
     /// <summary>Shows any expression tree as readable C#, e.g. the tree returned by <see cref="GradientExpression"/>.</summary>

@@ -34,6 +34,13 @@ internal sealed partial class IrEmitter
     /// <summary>The emitted code of the blocks and the result, with the locals it declares and the tape it uses, if any.</summary>
     public sealed record Emitted(List<ParameterExpression> Variables, List<Expression> Statements, Expression Result, ParameterExpression? Tape)
     {
+        /// <summary>The expressions of the extra outputs asked for, valid after <see cref="Statements"/> (see <see cref="ToBody(Expression, Func{IReadOnlyList{Expression}, IEnumerable{Expression}})"/>).</summary>
+        public IReadOnlyList<Expression> Outputs { get; init; } = [];
+
+        /// <summary>As <see cref="ToBody(Expression)"/>, with statements that store the extra outputs run before the result is returned.</summary>
+        public BlockExpression ToBody(Expression checks, Func<IReadOnlyList<Expression>, IEnumerable<Expression>> storeOutputs)
+            => (this with { Statements = [.. Statements, .. storeOutputs(Outputs)] }).ToBody(checks);
+
         /// <summary>
         /// One block: <paramref name="checks"/>, then the code, returning the result. With a tape, the code
         /// runs inside try/finally so the tape goes back to its cache even when the function throws.
@@ -51,18 +58,24 @@ internal sealed partial class IrEmitter
 
     /// <summary>Emits <paramref name="blocks"/> in order, followed by <paramref name="result"/>.</summary>
     public static Emitted Run(ParameterExpression? gradient, IReadOnlyList<Block> blocks, Value result)
+        => Run(gradient, blocks, result, []);
+
+    /// <summary>Emits <paramref name="blocks"/> followed by <paramref name="result"/>, and the expressions of <paramref name="outputs"/>.</summary>
+    public static Emitted Run(ParameterExpression? gradient, IReadOnlyList<Block> blocks, Value result, IReadOnlyList<Value> outputs)
     {
         var emitter = new IrEmitter(gradient);
         emitter.CountUses(blocks, result);
+        foreach (var output in outputs) emitter.CountUse(output);
         emitter.RemoveDeadCode(blocks);
         emitter.FindLiveTapeSlots(blocks);
         foreach (var block in blocks) emitter.PlanInlining(block);
         emitter.FindSoleGradientWrites(blocks);
         var statements = new List<Expression>();
         foreach (var block in blocks) emitter.EmitInstructions(block, statements);
+        var outputExpressions = outputs.Select(emitter.ValueOf).ToList();
         var resultExpression = emitter.ValueOf(result);
         var variables = emitter._locals.Values.Concat(emitter._variables.Values).Concat(emitter._extraVariables).ToList();
-        return new Emitted(variables, statements, resultExpression, emitter._tape);
+        return new Emitted(variables, statements, resultExpression, emitter._tape) { Outputs = outputExpressions };
     }
 
     /// <summary>Visits every instruction with the number of loops around it.</summary>
@@ -104,8 +117,13 @@ internal sealed partial class IrEmitter
                 if (instr is LoopInstr loop)
                     foreach (var carried in loop.Carried) _defLoopDepth[carried.Head] = depth + 1;
             });
-        _uses[result] = _uses.GetValueOrDefault(result) + 1;
-        _useLoopDepth[result] = 0;
+        CountUse(result);
+    }
+
+    private void CountUse(Value value)
+    {
+        _uses[value] = _uses.GetValueOrDefault(value) + 1;
+        _useLoopDepth[value] = 0;
     }
 
     /// <summary>Drops droppable ops nobody uses, and then whatever only they used.</summary>

@@ -26,13 +26,17 @@ internal sealed class TangentSweep
 
     /// <summary>Inserts tangent code into <paramref name="builder"/>'s root block; returns the tangent of <paramref name="result"/> (null: zero).</summary>
     public static Value? Run(IrBuilder builder, Value input, Value direction, Value result)
+        => Run(builder, input, direction, [result])[0];
+
+    /// <summary>As <see cref="Run(IrBuilder, Value, Value, Value)"/>, for several results (a vector function's outputs).</summary>
+    public static Value?[] Run(IrBuilder builder, Value input, Value direction, IReadOnlyList<Value> results)
     {
         var sweep = new TangentSweep(builder, input, direction);
         builder.Algebraic = true;
         sweep.Rewrite(builder.Root);
         builder.Algebraic = false;
         builder.Current = builder.Root;
-        return sweep.TangentOf(result);
+        return results.Select(sweep.TangentOf).ToArray();
     }
 
     private Value? TangentOf(Value value) => _tangents.GetValueOrDefault(value);

@@ -34,8 +34,17 @@ internal sealed partial class IrBuilder
 
     public int ValueCount => _nextId;
 
-    /// <summary>An array parameter of the compiled function (x, or forward mode's direction).</summary>
-    public Value Input(System.Linq.Expressions.ParameterExpression parameter)
+    /// <summary>The array whose elements are differentiated (x); reads of other array inputs carry no derivative.</summary>
+    public Value? DifferentiatedInput { get; private set; }
+
+    /// <summary>An array parameter of the compiled function: x (<paramref name="differentiated"/>), or a direction that is only data.</summary>
+    public Value Input(System.Linq.Expressions.ParameterExpression parameter, bool differentiated = false)
+    {
+        if (differentiated) return DifferentiatedInput ??= InputOp(parameter);
+        return InputOp(parameter);
+    }
+
+    private Value InputOp(System.Linq.Expressions.ParameterExpression parameter)
     {
         var key = OpKey.For(OpKind.Input, ExpressionType.Parameter, parameter, [])!.Value;
         if (Prologue.Find(key) is { } existing) return existing;
@@ -87,7 +96,7 @@ internal sealed partial class IrBuilder
     public Value ArrayIndex(Value array, Value[] indices)
     {
         var elementType = array.Type.GetElementType()!;
-        var active = elementType == typeof(double) && array.Definition?.Kind == OpKind.Input;
+        var active = elementType == typeof(double) && array == DifferentiatedInput;
         return Emit(OpKind.ArrayIndex, elementType, [array, .. indices], active, token: null, pure: true);
     }
 

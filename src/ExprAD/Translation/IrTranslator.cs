@@ -29,7 +29,7 @@ internal sealed partial class IrTranslator
     {
         _builder = builder;
         _inputParameter = input;
-        _input = builder.Input(input);
+        _input = builder.Input(input, differentiated: true);
     }
 
     /// <summary>Translates <paramref name="body"/> (a function of <paramref name="input"/>) into <paramref name="builder"/>'s root block.</summary>
@@ -38,6 +38,38 @@ internal sealed partial class IrTranslator
         var translator = new IrTranslator(builder, input);
         var result = translator.Translate(body) ?? throw Errors.UnsupportedNode(body, "The function must return a double.");
         return (translator._input, result);
+    }
+
+    /// <summary>
+    /// Translates the body of a vector function, <c>new[] { ... }</c> (possibly at the end of blocks that
+    /// compute shared values first); returns the value of each element, all in one SSA form so they share work.
+    /// </summary>
+    public static (Value Input, Value[] Outputs) RunVector(IrBuilder builder, ParameterExpression input, Expression body)
+    {
+        var translator = new IrTranslator(builder, input);
+        return (translator._input, translator.TranslateOutputs(body));
+    }
+
+    private Value[] TranslateOutputs(Expression body)
+    {
+        StackGuard.Check();
+        switch (body)
+        {
+            case NewArrayExpression { NodeType: ExpressionType.NewArrayInit } array when array.Type == typeof(double[]):
+                return array.Expressions.Select(Required).ToArray();
+            case BlockExpression block:
+                Value[] outputs = [];
+                WithBlockScope(block, () =>
+                {
+                    foreach (var expression in block.Expressions.SkipLast(1)) Translate(expression);
+                    outputs = TranslateOutputs(block.Expressions[^1]);
+                });
+                return outputs;
+            default:
+                throw Errors.UnsupportedNode(body,
+                    "A vector function must return its values as an array initializer, x => new[] { f0, f1, ... }, "
+                    + "optionally at the end of a block that computes shared values first.");
+        }
     }
 
     private Value? Translate(Expression node)

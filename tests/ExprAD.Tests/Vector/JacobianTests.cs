@@ -1,0 +1,234 @@
+using System.Linq.Expressions;
+using ExprAD.Tests.TestSupport;
+
+namespace ExprAD.Tests.Vector;
+
+/// <summary>AD.Jacobian: exact values, both modes (m &gt; n is forward, m &lt;= n is reverse), finite differences, argument checks.</summary>
+public class JacobianTests
+{
+    // m = 3 > n = 2: forward mode.
+    private static readonly Expression<Func<double[], double[]>> Tall = x => new[]
+    {
+        x[0] * x[1],
+        Math.Sin(x[0]) + x[1] * x[1],
+        Math.Exp(x[0] - x[1]),
+    };
+
+    // m = 2 < n = 3: reverse mode.
+    private static readonly Expression<Func<double[], double[]>> Wide = x => new[]
+    {
+        x[0] * x[1] * x[2],
+        Math.Log(x[0]) + Math.Sqrt(x[2]),
+    };
+
+    [Fact]
+    public void TallJacobianIsExact()
+    {
+        double[] point = [0.7, -1.3];
+        var (values, jacobian) = Evaluate(Tall, point, 3);
+        AssertClose([0.7 * -1.3, Math.Sin(0.7) + 1.69, Math.Exp(2.0)], values, 1e-14);
+        double[,] expected =
+        {
+            { -1.3, 0.7 },
+            { Math.Cos(0.7), 2 * -1.3 },
+            { Math.Exp(2.0), -Math.Exp(2.0) },
+        };
+        AssertClose(expected, jacobian, 1e-14);
+    }
+
+    [Fact]
+    public void WideJacobianIsExact()
+    {
+        double[] point = [2.0, 3.0, 4.0];
+        var (values, jacobian) = Evaluate(Wide, point, 2);
+        AssertClose([24.0, Math.Log(2.0) + 2.0], values, 1e-14);
+        double[,] expected =
+        {
+            { 12.0, 8.0, 6.0 },
+            { 0.5, 0.0, 0.25 },
+        };
+        AssertClose(expected, jacobian, 1e-14);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(9)]
+    public void SameFunctionGivesTheSameJacobianInBothModes(int n)
+    {
+        // The mode follows m versus n = x.Length: 4 outputs are forward mode for n = 1, reverse for n = 4 and 9.
+        Expression<Func<double[], double[]>> f = x => new[]
+        {
+            Enumerable.Range(0, x.Length).Sum(i => x[i] * x[i]),
+            Math.Tanh(x[0]) * x[x.Length - 1],
+            Enumerable.Range(0, x.Length).Select(i => Math.Cos(x[i] * (i + 1))).Sum(),
+            3.0,
+        };
+        var point = FiniteDifferences.RandomPoint(new Random(n), n, -1.5, 1.5);
+        var (_, jacobian) = Evaluate(f, point, 4);
+        var scalars = Enumerable.Range(0, 4).Select(i => AD.Differentiate(OutputOf(f, i))).ToArray();
+        for (var i = 0; i < 4; i++)
+        {
+            var gradient = new double[n];
+            scalars[i](point, gradient);
+            for (var j = 0; j < n; j++) Assert.Equal(gradient[j], jacobian[i, j], 1e-13);
+        }
+    }
+
+    [Theory]
+    [InlineData(3, 7, 1)]
+    [InlineData(7, 3, 2)]
+    [InlineData(5, 5, 3)]
+    public void DotProductTestAndFiniteDifferences(int m, int n, int seed)
+    {
+        // <J v, w> = <v, J^T w>, with J v compared against a central difference of F along v.
+        var f = RandomVectorFunction(m, seed);
+        var rng = new Random(seed);
+        var point = FiniteDifferences.RandomPoint(rng, n, -1, 1);
+        var (_, jacobian) = Evaluate(f, point, m);
+        var v = FiniteDifferences.RandomUnitDirection(rng, n);
+        var w = FiniteDifferences.RandomUnitDirection(rng, m);
+        var jv = new double[m];
+        var jtw = new double[n];
+        for (var i = 0; i < m; i++)
+            for (var j = 0; j < n; j++)
+            {
+                jv[i] += jacobian[i, j] * v[j];
+                jtw[j] += jacobian[i, j] * w[i];
+            }
+        Assert.Equal(Dot(jv, w), Dot(v, jtw), 1e-12);
+
+        var compiled = f.Compile();
+        var h = FiniteDifferences.Step(point);
+        var plus = compiled(FiniteDifferences.Offset(point, v, h));
+        var minus = compiled(FiniteDifferences.Offset(point, v, -h));
+        for (var i = 0; i < m; i++)
+        {
+            var fd = (plus[i] - minus[i]) / (2 * h);
+            Assert.True(Math.Abs(fd - jv[i]) <= FiniteDifferences.Tolerance * (1 + Math.Abs(jv[i])), $"output {i}: fd {fd} vs AD {jv[i]}");
+        }
+    }
+
+    [Fact]
+    public void BlockBodiesShareValuesAcrossOutputs()
+    {
+        var r = Expression.Variable(typeof(double), "r");
+        var x = Expression.Parameter(typeof(double[]), "x");
+        Expression X(int i) => Expression.ArrayIndex(x, Expression.Constant(i));
+        var body = Expression.Block([r],
+            Expression.Assign(r, Expression.Call(typeof(Math).GetMethod(nameof(Math.Sqrt))!, Expression.Add(Expression.Multiply(X(0), X(0)), Expression.Multiply(X(1), X(1))))),
+            Expression.NewArrayInit(typeof(double), r, Expression.Divide(X(0), r), Expression.Divide(X(1), r)));
+        var f = Expression.Lambda<Func<double[], double[]>>(body, x);
+        var (values, jacobian) = Evaluate(f, [3.0, 4.0], 3);
+        AssertClose([5.0, 0.6, 0.8], values, 1e-15);
+        double[,] expected =
+        {
+            { 0.6, 0.8 },
+            { 16.0 / 125, -12.0 / 125 },
+            { -12.0 / 125, 9.0 / 125 },
+        };
+        AssertClose(expected, jacobian, 1e-15);
+    }
+
+    [Fact]
+    public void OneOutputIsTheGradient()
+    {
+        var (values, jacobian) = Evaluate(x => new[] { x[0] * x[0] + 3 * x[1] }, [2.0, 5.0], 1);
+        Assert.Equal(19.0, values[0]);
+        AssertClose(new double[,] { { 4.0, 3.0 } }, jacobian, 0);
+    }
+
+    [Fact]
+    public void ChecksArgumentsAndShapes()
+    {
+        var jacobian = AD.Jacobian(Wide);
+        Assert.Equal("x", Assert.Throws<ArgumentNullException>(() => jacobian(null!, new double[2], new double[2, 3])).ParamName);
+        Assert.Equal("values", Assert.Throws<ArgumentNullException>(() => jacobian([1, 2, 3], null!, new double[2, 3])).ParamName);
+        Assert.Equal("jacobian", Assert.Throws<ArgumentNullException>(() => jacobian([1, 2, 3], new double[2], null!)).ParamName);
+        var values = Assert.Throws<ArgumentException>(() => jacobian([1, 2, 3], new double[3], new double[2, 3]));
+        Assert.Contains("(3)", values.Message);
+        Assert.Contains("(2)", values.Message);
+        var shape = Assert.Throws<ArgumentException>(() => jacobian([1, 2, 3], new double[2], new double[2, 2]));
+        Assert.Contains("2-by-2", shape.Message);
+        Assert.Contains("2-by-3", shape.Message);
+        Assert.Throws<ArgumentNullException>(() => AD.Jacobian(null!));
+    }
+
+    [Fact]
+    public void RefusesBodiesThatAreNotArrayInitializersAtJacobianTime()
+    {
+        var data = new double[3];
+        var notInitializer = Assert.Throws<NotSupportedException>(() => AD.Jacobian(x => data));
+        Assert.Contains("new[] {", notInitializer.Message);
+        var noRule = Assert.Throws<NotSupportedException>(() => AD.Jacobian(x => new[] { x[0], Unknown(x[1]) }));
+        Assert.Contains(nameof(Unknown), noRule.Message);
+    }
+
+    [Fact]
+    public void CallsFromManyThreadsAgree()
+    {
+        var jacobian = AD.Jacobian(Tall);
+        var (expectedValues, expected) = Evaluate(Tall, [0.3, 0.9], 3);
+        Parallel.For(0, 64, _ =>
+        {
+            var values = new double[3];
+            var result = new double[3, 2];
+            for (var k = 0; k < 200; k++) jacobian([0.3, 0.9], values, result);
+            Assert.Equal(expectedValues, values);
+            AssertClose(expected, result, 0);
+        });
+    }
+
+    private static double Unknown(double t) => t;
+
+    internal static (double[] Values, double[,] Jacobian) Evaluate(Expression<Func<double[], double[]>> f, double[] point, int m)
+    {
+        var values = new double[m];
+        var jacobian = new double[m, point.Length];
+        AD.Jacobian(f)(point, values, jacobian);
+        return (values, jacobian);
+    }
+
+    internal static void AssertClose(double[,] expected, double[,] actual, double tolerance)
+    {
+        Assert.Equal(expected.GetLength(0), actual.GetLength(0));
+        Assert.Equal(expected.GetLength(1), actual.GetLength(1));
+        for (var i = 0; i < expected.GetLength(0); i++)
+            for (var j = 0; j < expected.GetLength(1); j++)
+                Assert.True(Math.Abs(expected[i, j] - actual[i, j]) <= tolerance * (1 + Math.Abs(expected[i, j])),
+                    $"[{i},{j}]: expected {expected[i, j]}, got {actual[i, j]}");
+    }
+
+    internal static void AssertClose(double[] expected, double[] actual, double tolerance)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * (1 + Math.Abs(expected[i])), $"[{i}]: expected {expected[i]}, got {actual[i]}");
+    }
+
+    private static Expression<Func<double[], double>> OutputOf(Expression<Func<double[], double[]>> f, int i)
+        => Expression.Lambda<Func<double[], double>>(((NewArrayExpression)f.Body).Expressions[i], f.Parameters);
+
+    private static double Dot(double[] a, double[] b) => a.Zip(b, (p, q) => p * q).Sum();
+
+    /// <summary>Outputs mixing all inputs through loops and math functions, different per seed.</summary>
+    private static Expression<Func<double[], double[]>> RandomVectorFunction(int m, int seed)
+    {
+        var x = Expression.Parameter(typeof(double[]), "x");
+        var rng = new Random(seed);
+        var outputs = new List<Expression>();
+        for (var i = 0; i < m; i++)
+        {
+            var a = rng.NextDouble() + 0.5;
+            var k = i;
+            Expression<Func<double[], double>> output = (i % 3) switch
+            {
+                0 => y => Enumerable.Range(0, y.Length).Sum(j => Math.Sin(a * y[j] + k)),
+                1 => y => Math.Exp(0.3 * y[k % y.Length]) * y[(k + 1) % y.Length] - a,
+                _ => y => Enumerable.Range(0, y.Length).Sum(j => y[j] * y[(j + k) % y.Length]) / (1 + a),
+            };
+            outputs.Add(Expression.Invoke(output, x));
+        }
+        return Expression.Lambda<Func<double[], double[]>>(Expression.NewArrayInit(typeof(double), outputs), x);
+    }
+}
