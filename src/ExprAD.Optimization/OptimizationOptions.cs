@@ -10,7 +10,7 @@ public sealed record OptimizationOptions
     public double GradientTolerance { get; init; } = 1e-10;
 
     /// <summary>Converged when a step changes no coordinate by more than this times max(1, |x_i|). Default 1e-12.</summary>
-    public double StepTolerance { get; init; } = 1e-12;
+    public double StepTolerance { get; init; } = 1e-15;
 
     /// <summary>Converged when an iteration lowers f by no more than this times max(1, |f|). Default 1e-15.</summary>
     public double FunctionTolerance { get; init; } = 1e-15;

@@ -7,6 +7,17 @@ using ExprAD.Optimization;
 // Usage: dotnet run -c Release --project tools/ExprAD.Mgh [-- --method LBfgs|Bfgs|Newton]
 var method = args.Length == 2 && args[0] == "--method" ? Enum.Parse<MinimizationMethod>(args[1]) : MinimizationMethod.LBfgs;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length == 1 && args[0] == "--reasons")
+{
+    // Why each solver stopped, for diagnosing a miss.
+    foreach (var p in MghProblems.All)
+    {
+        var ls = MghRun.LeastSquares(p, DerivativeSource.Automatic);
+        var min = MghRun.Minimize(p, DerivativeSource.Automatic, method);
+        Console.WriteLine($"{p.Number,2} {p.Name,-30} LS {ls.SumOfSquares:G6} {ls.Report.Converged} {ls.Report.StopReason} | Min {min.SumOfSquares:G6} {min.Report.Converged} {min.Report.StopReason}");
+    }
+    return;
+}
 Console.Write(MghTable.Render(DerivativeSource.Automatic, method));
 Console.WriteLine();
 Console.Write(MghTable.Render(DerivativeSource.CentralDifferences, method));

@@ -4,24 +4,32 @@ using ExprAD.Optimization.Evaluation;
 
 namespace ExprAD.Optimization.Solvers;
 
-/// <summary>MathNet's Levenberg-Marquardt on residuals r(x): its model is r with observations 0.</summary>
+/// <summary>
+/// MathNet's Levenberg-Marquardt on residuals r(x). MathNet fits a model to observations, minimizing
+/// 0.5 * |y - model|^2; with observations y = 0 and model = r that is exactly 0.5 * |r|^2, and the model's
+/// Jacobian is the Jacobian of r.
+/// </summary>
 internal static class MathNetLeastSquares
 {
     public static OptimizationReport Run(ResidualObjective objective, double[] x0, OptimizationOptions options)
     {
         var m = objective.Count;
         var n = objective.Dimension;
+        var tracker = new IterationTracker(options.Progress, () => objective.FunctionEvaluations, () => objective.DerivativeEvaluations);
         Vector<double> Model(Vector<double> p, Vector<double> _)
         {
             var r = new double[m];
-            objective.Residuals(p.ToArray(), r);
+            if (!double.IsFinite(objective.Residuals(p.ToArray(), r))) Reject(r);
             return Vector<double>.Build.DenseOfArray(r);
         }
         Matrix<double> Jacobian(Vector<double> p, Vector<double> _)
         {
+            var x = p.ToArray();
             var r = new double[m];
             var j = new double[m, n];
-            objective.ResidualsAndJacobian(p.ToArray(), r, j);
+            var value = objective.ResidualsAndJacobian(x, r, j);
+            if (double.IsFinite(value)) tracker.Accepted(x, value, GradientNorm(r, j));
+            else Array.Clear(j);
             return Matrix<double>.Build.DenseOfArray(j);
         }
         var model = ObjectiveFunction.NonlinearModel(Model, Jacobian,
@@ -31,15 +39,37 @@ internal static class MathNetLeastSquares
             var result = new LevenbergMarquardtMinimizer(1e-3, options.GradientTolerance, options.StepTolerance, options.FunctionTolerance, options.MaxIterations)
                 .FindMinimum(model, Vector<double>.Build.DenseOfArray(x0));
             var x = result.MinimizingPoint.ToArray();
-            var r = new double[m];
-            var value = objective.Residuals(x, r);
-            return new OptimizationReport(x, value, result.Iterations, true,
+            var value = 0.5 * result.ModelInfoAtMinimum.ModelValues.DotProduct(result.ModelInfoAtMinimum.ModelValues);
+            if (!double.IsFinite(value) || value > objective.BestValue)
+            {
+                x = (double[])objective.BestX.Clone();
+                value = objective.BestValue;
+            }
+            return new OptimizationReport(x, value, result.Iterations, MathNetMinimizer.Converged(result.ReasonForExit) && double.IsFinite(value),
                 objective.FunctionEvaluations, objective.DerivativeEvaluations, 0, result.ReasonForExit.ToString());
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            return new OptimizationReport((double[])objective.BestX.Clone(), objective.BestValue, -1, false,
-                objective.FunctionEvaluations, objective.DerivativeEvaluations, 0, e.GetType().Name + ": " + e.Message);
+            options.CancellationToken.ThrowIfCancellationRequested();
+            var found = double.IsFinite(objective.BestValue);
+            return new OptimizationReport(found ? (double[])objective.BestX.Clone() : (double[])x0.Clone(), objective.BestValue, tracker.Count, false,
+                objective.FunctionEvaluations, objective.DerivativeEvaluations, 0,
+                (found ? "" : "no finite value found; ") + e.GetType().Name + ": " + e.Message);
         }
+    }
+
+    /// <summary>A trial point with a non-finite residual must look worse than any finite one: huge, but finite so MathNet's arithmetic stays NaN-free.</summary>
+    private static void Reject(double[] r) => Array.Fill(r, 1e150);
+
+    private static double GradientNorm(double[] r, double[,] j)
+    {
+        var norm = 0.0;
+        for (var k = 0; k < j.GetLength(1); k++)
+        {
+            var g = 0.0;
+            for (var i = 0; i < r.Length; i++) g += j[i, k] * r[i];
+            norm = Math.Max(norm, Math.Abs(g));
+        }
+        return norm;
     }
 }

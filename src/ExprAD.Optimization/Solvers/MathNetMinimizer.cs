@@ -4,41 +4,64 @@ using ExprAD.Optimization.Evaluation;
 
 namespace ExprAD.Optimization.Solvers;
 
-/// <summary>Runs one of MathNet's gradient minimizers and turns its exceptions into an unconverged report.</summary>
+/// <summary>
+/// Runs one of MathNet's gradient minimizers. MathNet signals trouble by exceptions (a line search that finds no
+/// acceptable step, the iteration limit, a non-finite value at the start); each becomes an unconverged report at
+/// the best point seen, so callers never get an exception from deep inside a line search.
+/// </summary>
 internal static class MathNetMinimizer
 {
     public static OptimizationReport Run(ScalarObjective objective, double[] x0, OptimizationOptions options)
     {
-        var start = Vector<double>.Build.DenseOfArray(x0);
-        var f = new MathNetObjective(objective);
-        var bounded = options.LowerBounds is not null || options.UpperBounds is not null;
+        var tracker = new IterationTracker(options.Progress, () => objective.FunctionEvaluations, () => objective.DerivativeEvaluations);
+        var f = new MathNetObjective(objective, tracker);
+        MinimizationResult result;
         try
         {
-            MinimizationResult result;
-            if (bounded)
-            {
-                var lo = Vector<double>.Build.DenseOfArray(options.LowerBounds ?? Enumerable.Repeat(double.NegativeInfinity, x0.Length).ToArray());
-                var hi = Vector<double>.Build.DenseOfArray(options.UpperBounds ?? Enumerable.Repeat(double.PositiveInfinity, x0.Length).ToArray());
-                result = new BfgsBMinimizer(options.GradientTolerance, options.StepTolerance, options.FunctionTolerance, options.MaxIterations)
-                    .FindMinimum(f, lo, hi, start);
-            }
-            else
-            {
-                result = options.Method switch
-                {
-                    MinimizationMethod.Bfgs => new BfgsMinimizer(options.GradientTolerance, options.StepTolerance, options.FunctionTolerance, options.MaxIterations).FindMinimum(f, start),
-                    MinimizationMethod.Newton => new NewtonMinimizer(options.GradientTolerance, options.MaxIterations, true).FindMinimum(f, start),
-                    _ => new LimitedMemoryBfgsMinimizer(options.GradientTolerance, options.StepTolerance, options.FunctionTolerance, options.LBfgsMemory, options.MaxIterations).FindMinimum(f, start),
-                };
-            }
-            var x = result.MinimizingPoint.ToArray();
-            return new OptimizationReport(x, result.FunctionInfoAtMinimum.Value, result.Iterations, true,
-                objective.FunctionEvaluations, objective.DerivativeEvaluations, objective.HessianEvaluations, result.ReasonForExit.ToString());
+            result = Solve(f, x0, options);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            return new OptimizationReport((double[])objective.BestX.Clone(), objective.BestValue, -1, false,
-                objective.FunctionEvaluations, objective.DerivativeEvaluations, objective.HessianEvaluations, e.GetType().Name + ": " + e.Message);
+            // MathNet wraps what the objective throws ("Line search failed"): a cancellation is the caller's, not a failure.
+            options.CancellationToken.ThrowIfCancellationRequested();
+            return Unconverged(objective, x0, tracker, e);
         }
+        var x = result.MinimizingPoint.ToArray();
+        var value = result.FunctionInfoAtMinimum.Value;
+        tracker.Finish(x, value, MathNetObjective.InfinityNorm(result.FunctionInfoAtMinimum.Gradient.ToArray()));
+        return new OptimizationReport(x, value, result.Iterations, Converged(result.ReasonForExit) && double.IsFinite(value),
+            objective.FunctionEvaluations, objective.DerivativeEvaluations, objective.HessianEvaluations, result.ReasonForExit.ToString());
+    }
+
+    private static MinimizationResult Solve(MathNetObjective f, double[] x0, OptimizationOptions o)
+    {
+        var start = Vector<double>.Build.DenseOfArray(x0);
+        if (o.LowerBounds is not null || o.UpperBounds is not null)
+        {
+            var lo = Vector<double>.Build.Dense(x0.Length, i => o.LowerBounds?[i] ?? double.NegativeInfinity);
+            var hi = Vector<double>.Build.Dense(x0.Length, i => o.UpperBounds?[i] ?? double.PositiveInfinity);
+            // L-BFGS-B needs a feasible start: project x0 into the box.
+            var inside = Vector<double>.Build.Dense(x0.Length, i => Math.Clamp(x0[i], lo[i], hi[i]));
+            return new BfgsBMinimizer(o.GradientTolerance, o.StepTolerance, o.FunctionTolerance, o.MaxIterations).FindMinimum(f, lo, hi, inside);
+        }
+        return o.Method switch
+        {
+            MinimizationMethod.Bfgs => new BfgsMinimizer(o.GradientTolerance, o.StepTolerance, o.FunctionTolerance, o.MaxIterations).FindMinimum(f, start),
+            // Pure Newton steps diverge far from a minimum or where the Hessian is indefinite; the line search keeps it descending.
+            MinimizationMethod.Newton => new NewtonMinimizer(o.GradientTolerance, o.MaxIterations, useLineSearch: true).FindMinimum(f, start),
+            _ => new LimitedMemoryBfgsMinimizer(o.GradientTolerance, o.StepTolerance, o.FunctionTolerance, o.LBfgsMemory, o.MaxIterations).FindMinimum(f, start),
+        };
+    }
+
+    /// <summary>MathNet reports these when a convergence test was met; the others mean it ran out or stopped.</summary>
+    internal static bool Converged(ExitCondition reason)
+        => reason is not (ExitCondition.None or ExitCondition.ExceedIterations or ExitCondition.InvalidValues or ExitCondition.ManuallyStopped);
+
+    private static OptimizationReport Unconverged(ScalarObjective objective, double[] x0, IterationTracker tracker, Exception e)
+    {
+        var found = double.IsFinite(objective.BestValue);
+        return new OptimizationReport(found ? (double[])objective.BestX.Clone() : (double[])x0.Clone(), objective.BestValue, tracker.Count, false,
+            objective.FunctionEvaluations, objective.DerivativeEvaluations, objective.HessianEvaluations,
+            (found ? "" : "no finite value found; ") + e.GetType().Name + ": " + e.Message);
     }
 }

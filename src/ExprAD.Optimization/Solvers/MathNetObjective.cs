@@ -8,7 +8,7 @@ namespace ExprAD.Optimization.Solvers;
 /// Adapts <see cref="ScalarObjective"/> to MathNet's evaluation object. Value and gradient are computed together on
 /// first access (AD yields both from one call); the Hessian only when asked for.
 /// </summary>
-internal sealed class MathNetObjective(ScalarObjective objective) : IObjectiveFunction
+internal sealed class MathNetObjective(ScalarObjective objective, IterationTracker tracker) : IObjectiveFunction
 {
     private double[] _x = [];
     private double _value;
@@ -77,7 +77,22 @@ internal sealed class MathNetObjective(ScalarObjective objective) : IObjectiveFu
         _valueKnown = true;
     }
 
-    public IObjectiveFunction Fork() => CreateNew();
+    public IObjectiveFunction Fork() => new MathNetObjective(objective, tracker);
 
-    public IObjectiveFunction CreateNew() => new MathNetObjective(objective);
+    /// <summary>
+    /// MathNet's line searches call this on their starting point to get a trial object, once per iteration: the
+    /// moment an iterate is known to be accepted, so the tracker hears of it here.
+    /// </summary>
+    public IObjectiveFunction CreateNew()
+    {
+        if (_gradient is not null && double.IsFinite(_value)) tracker.Accepted(_x, _value, InfinityNorm(_gradient));
+        return new MathNetObjective(objective, tracker);
+    }
+
+    internal static double InfinityNorm(double[] v)
+    {
+        var norm = 0.0;
+        foreach (var e in v) norm = Math.Max(norm, Math.Abs(e));
+        return norm;
+    }
 }

@@ -35,13 +35,14 @@ public static class MghProblems
     {
         double[] y = [1.5, 2.25, 2.625];
         Expression<Func<double[], double, int, double>> r = (x, y, i) => y - x[0] * (1 - Math.Pow(x[1], i));
-        return new(5, "Beale", Vector(3, i => Bind(r, y[i - 1], i)), [1, 1], 0);
+        return new(5, "Beale", ResidualVector(3, i => Bind(r, y[i - 1], i)), [1, 1], 0);
     }
 
     private static MghProblem JennrichSampson()
     {
         Expression<Func<double[], double, double>> r = (x, i) => 2 + 2 * i - (Math.Exp(i * x[0]) + Math.Exp(i * x[1]));
-        return new(6, "Jennrich and Sampson", Vector(10, i => Bind(r, (double)i)), [0.3, 0.4], 124.362, "m = 10");
+        return new(6, "Jennrich and Sampson", ResidualVector(10, i => Bind(r, (double)i)), [0.3, 0.4], 124.362,
+            "m = 10; compared with 124.362182, f at the paper's minimizer x1 = x2 = 0.257825", FStarMoreDigits: 124.362182);
     }
 
     private static MghProblem HelicalValley()
@@ -60,7 +61,7 @@ public static class MghProblems
     {
         double[] y = [0.14, 0.18, 0.22, 0.25, 0.29, 0.32, 0.35, 0.39, 0.37, 0.58, 0.73, 0.96, 1.34, 2.10, 4.39];
         Expression<Func<double[], double, double, double, double, double>> r = (x, y, u, v, w) => y - (x[0] + u / (v * x[1] + w * x[2]));
-        return new(8, "Bard", Vector(15, i => Bind(r, y[i - 1], (double)i, 16.0 - i, Math.Min(i, 16.0 - i))), [1, 1, 1], 8.21487e-3,
+        return new(8, "Bard", ResidualVector(15, i => Bind(r, y[i - 1], (double)i, 16.0 - i, Math.Min(i, 16.0 - i))), [1, 1, 1], 8.21487e-3,
             "also 17.4286 at (0.8406, -inf, -inf)");
     }
 
@@ -68,21 +69,21 @@ public static class MghProblems
     {
         double[] y = [0.0009, 0.0044, 0.0175, 0.0540, 0.1295, 0.2420, 0.3521, 0.3989, 0.3521, 0.2420, 0.1295, 0.0540, 0.0175, 0.0044, 0.0009];
         Expression<Func<double[], double, double, double>> r = (x, t, y) => x[0] * Math.Exp(-x[1] * (t - x[2]) * (t - x[2]) / 2) - y;
-        return new(9, "Gaussian", Vector(15, i => Bind(r, (8.0 - i) / 2, y[i - 1])), [0.4, 1, 0], 1.12793e-8);
+        return new(9, "Gaussian", ResidualVector(15, i => Bind(r, (8.0 - i) / 2, y[i - 1])), [0.4, 1, 0], 1.12793e-8);
     }
 
     private static MghProblem Meyer()
     {
         double[] y = [34780, 28610, 23650, 19630, 16370, 13720, 11540, 9744, 8261, 7030, 6005, 5147, 4427, 3820, 3307, 2872];
         Expression<Func<double[], double, double, double>> r = (x, t, y) => x[0] * Math.Exp(x[1] / (t + x[2])) - y;
-        return new(10, "Meyer", Vector(16, i => Bind(r, 45.0 + 5 * i, y[i - 1])), [0.02, 4000, 250], 87.9458);
+        return new(10, "Meyer", ResidualVector(16, i => Bind(r, 45.0 + 5 * i, y[i - 1])), [0.02, 4000, 250], 87.9458);
     }
 
     private static MghProblem Gulf()
     {
         const int m = 99;
         Expression<Func<double[], double, double, double>> r = (x, t, y) => Math.Exp(-Math.Pow(Math.Abs(y - x[1]), x[2]) / x[0]) - t;
-        return new(11, "Gulf research and development", Vector(m, i =>
+        return new(11, "Gulf research and development", ResidualVector(m, i =>
         {
             var t = i / 100.0;
             return Bind(r, t, 25 + Math.Pow(-50 * Math.Log(t), 2.0 / 3));
@@ -92,7 +93,7 @@ public static class MghProblems
     private static MghProblem Box3D()
     {
         Expression<Func<double[], double, double>> r = (x, t) => Math.Exp(-t * x[0]) - Math.Exp(-t * x[1]) - x[2] * (Math.Exp(-t) - Math.Exp(-10 * t));
-        return new(12, "Box three-dimensional", Vector(10, i => Bind(r, 0.1 * i)), [0, 10, 20], 0, "m = 10");
+        return new(12, "Box three-dimensional", ResidualVector(10, i => Bind(r, 0.1 * i)), [0, 10, 20], 0, "m = 10");
     }
 
     private static MghProblem PowellSingular() => new(13, "Powell singular",
@@ -112,14 +113,14 @@ public static class MghProblems
         double[] y = [0.1957, 0.1947, 0.1735, 0.1600, 0.0844, 0.0627, 0.0456, 0.0342, 0.0323, 0.0235, 0.0246];
         double[] u = [4, 2, 1, 0.5, 0.25, 0.167, 0.125, 0.1, 0.0833, 0.0714, 0.0625];
         Expression<Func<double[], double, double, double>> r = (x, u, y) => y - x[0] * (u * u + u * x[1]) / (u * u + u * x[2] + x[3]);
-        return new(15, "Kowalik and Osborne", Vector(11, i => Bind(r, u[i - 1], y[i - 1])), [0.25, 0.39, 0.415, 0.39], 3.07505e-4);
+        return new(15, "Kowalik and Osborne", ResidualVector(11, i => Bind(r, u[i - 1], y[i - 1])), [0.25, 0.39, 0.415, 0.39], 3.07505e-4);
     }
 
     private static MghProblem BrownDennis()
     {
         Expression<Func<double[], double, double>> r = (x, t) =>
             (x[0] + t * x[1] - Math.Exp(t)) * (x[0] + t * x[1] - Math.Exp(t)) + (x[2] + x[3] * Math.Sin(t) - Math.Cos(t)) * (x[2] + x[3] * Math.Sin(t) - Math.Cos(t));
-        return new(16, "Brown and Dennis", Vector(20, i => Bind(r, i / 5.0)), [25, 5, -5, -1], 85822.2, "m = 20");
+        return new(16, "Brown and Dennis", ResidualVector(20, i => Bind(r, i / 5.0)), [25, 5, -5, -1], 85822.2, "m = 20");
     }
 
     private static MghProblem Osborne1()
@@ -130,14 +131,14 @@ public static class MghProblems
             0.558, 0.538, 0.522, 0.506, 0.490, 0.478, 0.467, 0.457, 0.448, 0.438, 0.431, 0.424, 0.420, 0.414, 0.411, 0.406,
         ];
         Expression<Func<double[], double, double, double>> r = (x, t, y) => y - (x[0] + x[1] * Math.Exp(-t * x[3]) + x[2] * Math.Exp(-t * x[4]));
-        return new(17, "Osborne 1", Vector(33, i => Bind(r, 10.0 * (i - 1), y[i - 1])), [0.5, 1.5, -1, 0.01, 0.02], 5.46489e-5);
+        return new(17, "Osborne 1", ResidualVector(33, i => Bind(r, 10.0 * (i - 1), y[i - 1])), [0.5, 1.5, -1, 0.01, 0.02], 5.46489e-5);
     }
 
     private static MghProblem BiggsExp6()
     {
         Expression<Func<double[], double, double, double>> r = (x, t, y) =>
             x[2] * Math.Exp(-t * x[0]) - x[3] * Math.Exp(-t * x[1]) + x[5] * Math.Exp(-t * x[4]) - y;
-        return new(18, "Biggs EXP6", Vector(13, i =>
+        return new(18, "Biggs EXP6", ResidualVector(13, i =>
         {
             var t = 0.1 * i;
             return Bind(r, t, Math.Exp(-t) - 5 * Math.Exp(-10 * t) + 3 * Math.Exp(-4 * t));
@@ -157,7 +158,7 @@ public static class MghProblems
             + x[1] * Math.Exp(-(t - x[8]) * (t - x[8]) * x[5])
             + x[2] * Math.Exp(-(t - x[9]) * (t - x[9]) * x[6])
             + x[3] * Math.Exp(-(t - x[10]) * (t - x[10]) * x[7]));
-        return new(19, "Osborne 2", Vector(65, i => Bind(r, (i - 1) / 10.0, y[i - 1])),
+        return new(19, "Osborne 2", ResidualVector(65, i => Bind(r, (i - 1) / 10.0, y[i - 1])),
             [1.3, 0.65, 0.65, 0.7, 0.6, 3, 5, 7, 2, 4.5, 5.5], 4.01377e-2);
     }
 
@@ -172,7 +173,7 @@ public static class MghProblems
             - 1;
         Expression<Func<double[], double>> r30 = x => x[0];
         Expression<Func<double[], double>> r31 = x => x[1] - x[0] * x[0] - 1;
-        return new(20, "Watson", Vector(31, i => i <= 29 ? Bind(r, i / 29.0) : Bind(i == 30 ? r30 : r31)), new double[6], 2.28767e-3, "n = 6");
+        return new(20, "Watson", ResidualVector(31, i => i <= 29 ? Bind(r, i / 29.0) : Bind(i == 30 ? r30 : r31)), new double[6], 2.28767e-3, "n = 6");
     }
 
     private static MghProblem ExtendedRosenbrock()
@@ -180,7 +181,7 @@ public static class MghProblems
         const int n = 10;
         Expression<Func<double[], int, double>> odd = (x, k) => 10 * (x[2 * k + 1] - x[2 * k] * x[2 * k]);
         Expression<Func<double[], int, double>> even = (x, k) => 1 - x[2 * k];
-        return new(21, "Extended Rosenbrock", Vector(n, i => i % 2 == 1 ? Bind(odd, (i - 1) / 2) : Bind(even, (i - 1) / 2)),
+        return new(21, "Extended Rosenbrock", ResidualVector(n, i => i % 2 == 1 ? Bind(odd, (i - 1) / 2) : Bind(even, (i - 1) / 2)),
             Enumerable.Range(0, n).Select(j => j % 2 == 0 ? -1.2 : 1.0).ToArray(), 0, "n = 10");
     }
 
@@ -194,7 +195,7 @@ public static class MghProblems
             (Expression<Func<double[], int, double>>)((x, k) => (x[4 * k + 1] - 2 * x[4 * k + 2]) * (x[4 * k + 1] - 2 * x[4 * k + 2])),
             (Expression<Func<double[], int, double>>)((x, k) => Math.Sqrt(10) * (x[4 * k] - x[4 * k + 3]) * (x[4 * k] - x[4 * k + 3])),
         ];
-        return new(22, "Extended Powell singular", Vector(n, i => Bind(parts[(i - 1) % 4], (i - 1) / 4)),
+        return new(22, "Extended Powell singular", ResidualVector(n, i => Bind(parts[(i - 1) % 4], (i - 1) / 4)),
             Enumerable.Range(0, n).Select(j => new[] { 3.0, -1, 0, 1 }[j % 4]).ToArray(), 0, "n = 8");
     }
 
@@ -203,7 +204,7 @@ public static class MghProblems
         const int n = 10;
         Expression<Func<double[], int, double>> r = (x, j) => Math.Sqrt(1e-5) * (x[j] - 1);
         Expression<Func<double[], int, double>> square = (x, j) => x[j] * x[j];
-        return new(23, "Penalty I", Vector(n + 1, i => i <= n
+        return new(23, "Penalty I", ResidualVector(n + 1, i => i <= n
                 ? Bind(r, i - 1)
                 : Expression.Subtract(Sum(0, n - 1, j => Bind(square, j)), Expression.Constant(0.25))),
             Enumerable.Range(1, n).Select(j => (double)j).ToArray(), 7.08765e-5, "n = 10");
@@ -216,7 +217,7 @@ public static class MghProblems
         Expression<Func<double[], int, double, double>> pair = (x, j, y) => Math.Sqrt(1e-5) * (Math.Exp(x[j] / 10) + Math.Exp(x[j - 1] / 10) - y);
         Expression<Func<double[], int, double>> single = (x, j) => Math.Sqrt(1e-5) * (Math.Exp(x[j] / 10) - Math.Exp(-0.1));
         Expression<Func<double[], int, double, double>> weighted = (x, j, w) => w * x[j] * x[j];
-        return new(24, "Penalty II", Vector(2 * n, i =>
+        return new(24, "Penalty II", ResidualVector(2 * n, i =>
             i == 1 ? Bind(first)
             : i <= n ? Bind(pair, i - 1, Math.Exp(i / 10.0) + Math.Exp((i - 1) / 10.0))
             : i < 2 * n ? Bind(single, i - n)
@@ -230,7 +231,7 @@ public static class MghProblems
         Expression<Func<double[], int, double>> r = (x, j) => x[j] - 1;
         Expression<Func<double[], int, double>> term = (x, j) => (j + 1) * (x[j] - 1);
         var s = Sum(0, n - 1, j => Bind(term, j));
-        return new(25, "Variably dimensioned", Vector(n + 2, i => i <= n ? Bind(r, i - 1) : i == n + 1 ? s : Expression.Multiply(s, s)),
+        return new(25, "Variably dimensioned", ResidualVector(n + 2, i => i <= n ? Bind(r, i - 1) : i == n + 1 ? s : Expression.Multiply(s, s)),
             Enumerable.Range(1, n).Select(j => 1 - (double)j / n).ToArray(), 0, "n = 10");
     }
 
@@ -242,7 +243,7 @@ public static class MghProblems
         Expression<Func<double[], int, double, double>> middle = (x, j, t) => 2 * x[j] - x[j - 1] - x[j + 1] + h * h * Math.Pow(x[j] + t + 1, 3) / 2;
         Expression<Func<double[], int, double, double>> left = (x, j, t) => 2 * x[j] - x[j + 1] + h * h * Math.Pow(x[j] + t + 1, 3) / 2;
         Expression<Func<double[], int, double, double>> right = (x, j, t) => 2 * x[j] - x[j - 1] + h * h * Math.Pow(x[j] + t + 1, 3) / 2;
-        return new(28, "Discrete boundary value", Vector(n, i => Bind(i == 1 ? left : i == n ? right : middle, i - 1, i * h)),
+        return new(28, "Discrete boundary value", ResidualVector(n, i => Bind(i == 1 ? left : i == n ? right : middle, i - 1, i * h)),
             Enumerable.Range(1, n).Select(j => j * h * (j * h - 1)).ToArray(), 0, "n = 10");
     }
 
@@ -252,7 +253,7 @@ public static class MghProblems
         Expression<Func<double[], int, double>> middle = (x, j) => (3 - 2 * x[j]) * x[j] - x[j - 1] - 2 * x[j + 1] + 1;
         Expression<Func<double[], int, double>> left = (x, j) => (3 - 2 * x[j]) * x[j] - 2 * x[j + 1] + 1;
         Expression<Func<double[], int, double>> right = (x, j) => (3 - 2 * x[j]) * x[j] - x[j - 1] + 1;
-        return new(30, "Broyden tridiagonal", Vector(n, i => Bind(i == 1 ? left : i == n ? right : middle, i - 1)),
+        return new(30, "Broyden tridiagonal", ResidualVector(n, i => Bind(i == 1 ? left : i == n ? right : middle, i - 1)),
             Enumerable.Repeat(-1.0, n).ToArray(), 0, "n = 10");
     }
 
@@ -262,7 +263,7 @@ public static class MghProblems
         Expression<Func<double[], int, double>> xj = (x, j) => x[j];
         var s = Sum(0, n - 1, j => Bind(xj, j));
         var common = Expression.Add(Expression.Multiply(Expression.Constant(2.0 / m), s), Expression.Constant(1.0));
-        return new(32, "Linear full rank", Vector(m, i => i <= n ? Expression.Subtract(Bind(xj, i - 1), common) : Expression.Negate(common)),
+        return new(32, "Linear full rank", ResidualVector(m, i => i <= n ? Expression.Subtract(Bind(xj, i - 1), common) : Expression.Negate(common)),
             Enumerable.Repeat(1.0, n).ToArray(), m - n, "n = 5, m = 10");
     }
 }

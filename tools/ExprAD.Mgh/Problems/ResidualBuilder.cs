@@ -12,7 +12,7 @@ internal static class ResidualBuilder
     private static readonly ParameterExpression X = Expression.Parameter(typeof(double[]), "x");
 
     /// <summary>x => new[] { element(1), ..., element(m) }, each element a template bound with <see cref="Bind"/>.</summary>
-    public static Expression<Func<double[], double[]>> Vector(int m, Func<int, Expression> element)
+    public static Expression<Func<double[], double[]>> ResidualVector(int m, Func<int, Expression> element)
         => Expression.Lambda<Func<double[], double[]>>(
             Expression.NewArrayInit(typeof(double), Enumerable.Range(1, m).Select(element)), X);
 
