@@ -23,7 +23,7 @@ public static class Optimize
     /// <exception cref="ArgumentException"><paramref name="x0"/> or <paramref name="options"/> is invalid.</exception>
     /// <exception cref="OperationCanceledException">The options' cancellation token was cancelled.</exception>
     public static OptimizationResult Minimize(Expression<Func<double[], double>> f, double[] x0, OptimizationOptions options)
-        => MinimizeDetailed(f, x0, options).ToResult();
+        => MinimizeDetailed(f, x0, options ?? throw new ArgumentNullException(nameof(options))).ToResult();
 
     /// <summary>As <see cref="Minimize(Expression{Func{double[], double}}, double[], OptimizationOptions)"/>, with evaluation counts and the stop reason.</summary>
     /// <param name="f">The objective.</param>
@@ -40,7 +40,11 @@ public static class Optimize
             ? (AD.Differentiate(f), options.Method == MinimizationMethod.Newton ? AD.Hessian(f) : null)
             : (FiniteDifferences.Gradient(value), null);
         var objective = new ScalarObjective(x0.Length, value, gradient, hessian, options.CancellationToken);
-        return MathNetMinimizer.Run(objective, (double[])x0.Clone(), options);
+        if (options.LowerBounds is null && options.UpperBounds is null)
+            return MathNetMinimizer.Run(objective, (double[])x0.Clone(), options);
+        var lower = options.LowerBounds ?? Enumerable.Repeat(double.NegativeInfinity, x0.Length).ToArray();
+        var upper = options.UpperBounds ?? Enumerable.Repeat(double.PositiveInfinity, x0.Length).ToArray();
+        return new ProjectedLBfgs(objective, lower, upper, options).Run(x0);
     }
 
     /// <summary>Minimizes 0.5 * sum_i r_i(x)^2 by Levenberg-Marquardt, using the AD Jacobian of the residuals.</summary>
@@ -56,7 +60,7 @@ public static class Optimize
     /// <param name="x0">The starting point (finite).</param>
     /// <param name="options">Settings (<see cref="OptimizationOptions.Method"/> and bounds are not used).</param>
     public static OptimizationResult LeastSquares(Expression<Func<double[], double[]>> residuals, double[] x0, OptimizationOptions options)
-        => LeastSquaresDetailed(residuals, x0, options).ToResult();
+        => LeastSquaresDetailed(residuals, x0, options ?? throw new ArgumentNullException(nameof(options))).ToResult();
 
     /// <summary>As <see cref="LeastSquares(Expression{Func{double[], double[]}}, double[], OptimizationOptions)"/>, with evaluation counts and the stop reason.</summary>
     /// <param name="residuals">The residuals, written as <c>x => new[] { r0, r1, ... }</c>.</param>
@@ -74,4 +78,19 @@ public static class Optimize
         var objective = new ResidualObjective(x0.Length, m, (x, r) => compiled(x).CopyTo(r, 0), jacobian, options.CancellationToken);
         return MathNetLeastSquares.Run(objective, (double[])x0.Clone(), options);
     }
+
+    /// <summary>
+    /// Fits the parameters p of <c>y = model(t, p)</c> to data (t_i, y_i) by least squares (as scipy's
+    /// <c>curve_fit</c>): minimizes 0.5 * sum_i (model(t_i, p) - y_i)^2 with the AD Jacobian.
+    /// </summary>
+    /// <param name="model">The model, for example <c>(t, p) => p[0] * Math.Exp(-p[1] * t)</c>.</param>
+    /// <param name="t">The independent variable at each data point.</param>
+    /// <param name="y">The observed values; same length as <paramref name="t"/>.</param>
+    /// <param name="p0">The starting parameters (finite).</param>
+    /// <param name="options">Settings; null for the defaults.</param>
+    /// <returns>X holds the fitted parameters; Value is 0.5 * the sum of squared residuals.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The data lengths differ, a data point is not finite, or <paramref name="p0"/> is invalid.</exception>
+    public static OptimizationResult CurveFit(Expression<Func<double, double[], double>> model, double[] t, double[] y, double[] p0, OptimizationOptions? options = null)
+        => LeastSquaresDetailed(CurveResiduals.Build(model, t, y), p0, options).ToResult();
 }

@@ -32,6 +32,10 @@ internal static class MathNetLeastSquares
             else Array.Clear(j);
             return Matrix<double>.Build.DenseOfArray(j);
         }
+        // A start where r is not finite gives MathNet nothing to work with (it would see a zero gradient and stop, "converged").
+        if (!double.IsFinite(objective.Residuals(x0, new double[m])))
+            return new OptimizationReport((double[])x0.Clone(), double.PositiveInfinity, 0, false, objective.FunctionEvaluations, 0, 0,
+                "the residuals are not finite at x0");
         var model = ObjectiveFunction.NonlinearModel(Model, Jacobian,
             Vector<double>.Build.Dense(m, i => i), Vector<double>.Build.Dense(m));
         try
@@ -45,7 +49,9 @@ internal static class MathNetLeastSquares
                 x = (double[])objective.BestX.Clone();
                 value = objective.BestValue;
             }
-            return new OptimizationReport(x, value, result.Iterations, MathNetMinimizer.Converged(result.ReasonForExit) && double.IsFinite(value),
+            tracker.Finish(x, value, double.NaN);
+            var converged = MathNetMinimizer.Converged(result.ReasonForExit) && double.IsFinite(value) && tracker.Count < Math.Max(1, options.MaxIterations);
+            return new OptimizationReport(x, value, tracker.Count, converged,
                 objective.FunctionEvaluations, objective.DerivativeEvaluations, 0, result.ReasonForExit.ToString());
         }
         catch (Exception e)

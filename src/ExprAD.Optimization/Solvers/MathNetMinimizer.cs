@@ -28,22 +28,19 @@ internal static class MathNetMinimizer
         }
         var x = result.MinimizingPoint.ToArray();
         var value = result.FunctionInfoAtMinimum.Value;
-        tracker.Finish(x, value, MathNetObjective.InfinityNorm(result.FunctionInfoAtMinimum.Gradient.ToArray()));
-        return new OptimizationReport(x, value, result.Iterations, Converged(result.ReasonForExit) && double.IsFinite(value),
+        var gradientNorm = MathNetObjective.InfinityNorm(result.FunctionInfoAtMinimum.Gradient.ToArray());
+        tracker.Finish(x, value, gradientNorm);
+        // MathNet's own iteration counts differ by solver (BFGS leaves its first step out) and its L-BFGS can name a
+        // convergence reason after running past the limit: the tracker's count of steps taken is the one reported.
+        var converged = Converged(result.ReasonForExit) && double.IsFinite(value)
+            && (tracker.Count < options.MaxIterations || gradientNorm <= options.GradientTolerance * Math.Max(1, Math.Abs(value)));
+        return new OptimizationReport(x, value, tracker.Count, converged,
             objective.FunctionEvaluations, objective.DerivativeEvaluations, objective.HessianEvaluations, result.ReasonForExit.ToString());
     }
 
     private static MinimizationResult Solve(MathNetObjective f, double[] x0, OptimizationOptions o)
     {
         var start = Vector<double>.Build.DenseOfArray(x0);
-        if (o.LowerBounds is not null || o.UpperBounds is not null)
-        {
-            var lo = Vector<double>.Build.Dense(x0.Length, i => o.LowerBounds?[i] ?? double.NegativeInfinity);
-            var hi = Vector<double>.Build.Dense(x0.Length, i => o.UpperBounds?[i] ?? double.PositiveInfinity);
-            // L-BFGS-B needs a feasible start: project x0 into the box.
-            var inside = Vector<double>.Build.Dense(x0.Length, i => Math.Clamp(x0[i], lo[i], hi[i]));
-            return new BfgsBMinimizer(o.GradientTolerance, o.StepTolerance, o.FunctionTolerance, o.MaxIterations).FindMinimum(f, lo, hi, inside);
-        }
         return o.Method switch
         {
             MinimizationMethod.Bfgs => new BfgsMinimizer(o.GradientTolerance, o.StepTolerance, o.FunctionTolerance, o.MaxIterations).FindMinimum(f, start),
