@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using System.Reflection;
 using ExprAD.Compilation;
 using ExprAD.Printing;
 
@@ -78,14 +79,36 @@ public static class AD
         return t => directional([t], [1.0]);
     }
 
-    /// <summary>Value, gradient and Hessian of f. Not available yet: issue 4 (higher order).</summary>
+    /// <summary>
+    /// Value, gradient and Hessian of f: n Hessian-vector products (reverse over forward mode), one per
+    /// unit vector, symmetrized. Loops, LINQ and conditionals work as they do for gradients. Safe to call
+    /// from many threads; allocates nothing per call once warm.
+    /// </summary>
     /// <param name="f">The function to differentiate twice.</param>
-    /// <exception cref="NotSupportedException">Always, until issue 4 lands.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="NotSupportedException">f contains a node or a method with no derivative rule; the message quotes it.</exception>
     public static HessianFunc Hessian(Expression<Func<double[], double>> f)
     {
         ArgumentNullException.ThrowIfNull(f);
-        throw new NotSupportedException("AD.Hessian is not implemented yet (issue 4: higher order and vector functions).");
+        return new HessianEvaluator(f).Evaluate;
     }
+
+    /// <summary>
+    /// Hessian-vector product by reverse over forward mode: the delegate returns f(x) and writes H(x) v into
+    /// its third argument, at a small constant times the cost of f whatever the number of inputs, without
+    /// forming H. This is what Newton-CG and trust-region methods need.
+    /// </summary>
+    /// <param name="f">The function to differentiate twice.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
+    /// <exception cref="NotSupportedException">f contains a node or a method with no derivative rule; the message quotes it.</exception>
+    public static HessianVectorProductFunc HessianVectorProduct(Expression<Func<double[], double>> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var kernel = HessianVectorPipeline.Run(f).Compile();
+        return (x, direction, product) => kernel(x, direction, product, t_slope ??= new double[1]);
+    }
+
+    [ThreadStatic] private static double[]? t_slope;
 
     /// <summary>
     /// Values and Jacobian of a vector function <c>x =&gt; new[] { f0, f1, ... }</c> (the array initializer may
@@ -101,6 +124,56 @@ public static class AD
     {
         ArgumentNullException.ThrowIfNull(f);
         return new JacobianEvaluator(f).Evaluate;
+    }
+
+    /// <summary>
+    /// Registers the derivative of a static method of one double, e.g.
+    /// <c>AD.RegisterDerivative(Softplus, t =&gt; 1 / (1 + Math.Exp(-t)))</c>. Calls to the method inside
+    /// differentiated functions then use it in every mode (gradients, forward mode, Jacobians, Hessians);
+    /// the derivative expression is inlined where it is needed, and may itself call methods with rules.
+    /// Registration is global; it applies to functions differentiated afterwards. Registering again replaces the rule.
+    /// </summary>
+    /// <param name="function">A static method taking and returning double (a method group).</param>
+    /// <param name="derivative">Its derivative, as a lambda of the same argument.</param>
+    /// <exception cref="ArgumentException">The method is not static, not double to double, or is a System.Math function (those have built-in rules).</exception>
+    public static void RegisterDerivative(Func<double, double> function, Expression<Func<double, double>> derivative)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(derivative);
+        Rules.CustomRules.Register(function.Method, [derivative]);
+    }
+
+    /// <summary>
+    /// Registers the two partial derivatives of a static method of two doubles (see
+    /// <see cref="RegisterDerivative(Func{double, double}, Expression{Func{double, double}})"/>).
+    /// </summary>
+    /// <param name="function">A static method taking two doubles and returning double.</param>
+    /// <param name="partialFirst">d function / d first argument, as a lambda of both arguments.</param>
+    /// <param name="partialSecond">d function / d second argument, as a lambda of both arguments.</param>
+    public static void RegisterDerivative(Func<double, double, double> function,
+        Expression<Func<double, double, double>> partialFirst, Expression<Func<double, double, double>> partialSecond)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(partialFirst);
+        ArgumentNullException.ThrowIfNull(partialSecond);
+        Rules.CustomRules.Register(function.Method, [partialFirst, partialSecond]);
+    }
+
+    /// <summary>
+    /// Registers the partial derivatives of any static method of doubles returning double: one lambda per
+    /// argument, each taking all the arguments (null for a partial that is zero).
+    /// </summary>
+    /// <param name="method">The static method.</param>
+    /// <param name="partials">d method / d argument i, for each argument i.</param>
+    public static void RegisterDerivative(MethodInfo method, params LambdaExpression?[] partials)
+        => Rules.CustomRules.Register(method, partials);
+
+    /// <summary>Removes a rule registered with <c>RegisterDerivative</c>; returns whether there was one.</summary>
+    /// <param name="method">The method whose rule to remove.</param>
+    public static bool UnregisterDerivative(MethodInfo method)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        return Rules.CustomRules.Unregister(method);
     }
 
     /// <summary>Shows any expression tree as readable C#, e.g. the tree returned by <see cref="GradientExpression"/>.</summary>

@@ -31,3 +31,10 @@ public delegate void JacobianFunc(double[] x, double[] values, double[,] jacobia
 /// <param name="direction">The direction; same length as <paramref name="x"/>.</param>
 /// <returns>The directional derivative.</returns>
 public delegate double DirectionalDerivativeFunc(double[] x, double[] direction);
+
+/// <summary>Computes f(x) and writes the Hessian-vector product H(x) <paramref name="direction"/> into <paramref name="product"/>.</summary>
+/// <param name="x">The point; not modified.</param>
+/// <param name="direction">The vector v; same length as <paramref name="x"/>.</param>
+/// <param name="product">Receives H(x) v; same length as <paramref name="x"/>, every entry overwritten.</param>
+/// <returns>f(x).</returns>
+public delegate double HessianVectorProductFunc(double[] x, double[] direction, double[] product);

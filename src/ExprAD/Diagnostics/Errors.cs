@@ -17,7 +17,8 @@ internal static class Errors
     public static NotSupportedException NoDerivativeRule(MethodInfo method, Expression node)
         => new($"ExprAD cannot differentiate calls to {Describe(method)}: it has no derivative rule. "
                + $"In: {Quote(node)}. Differentiate accepts the System.Math functions listed in the README; "
-               + "rewrite the call with those, or pass the function as an Expression<Func<...>> and invoke it so it can be inlined.");
+               + "rewrite the call with those, register its derivative with AD.RegisterDerivative, or pass the function as an "
+               + "Expression<Func<...>> and call it as g.Compile()(...) or Expression.Invoke so it can be inlined.");
 
     public static NotSupportedException UnsupportedNode(Expression node, string? hint = null)
         => new($"ExprAD cannot differentiate a {node.NodeType} node ({node.GetType().Name}): {Quote(node)}. "

@@ -110,7 +110,7 @@ internal sealed partial class IrBuilder
         if (Math.Abs(n) > 16 || n * 2 != Math.Floor(n * 2)) return null;
         var magnitude = Math.Abs(n);
         var whole = (int)Math.Floor(magnitude);
-        Value? result = magnitude != whole ? Call(MathMethods.Sqrt, [a], pure: true, active: false) : null;
+        Value? result = magnitude != whole ? MathCall(MathMethods.Sqrt, a) : null;
         // Binary exponentiation: squares are shared through CSE.
         var square = a;
         for (var bits = whole; bits > 0; bits >>= 1)

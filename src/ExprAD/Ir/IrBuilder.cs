@@ -119,6 +119,12 @@ internal sealed partial class IrBuilder
         return Emit(OpKind.Call, method.ReturnType, args, active, token: method, pure: pure, method: method);
     }
 
+    /// <summary>
+    /// A pure math call inside derivative code (a partial such as cos(a) for sin(a)): active when an argument is,
+    /// so that derivative code can itself be differentiated (Hessians, reverse over forward).
+    /// </summary>
+    public Value MathCall(MethodInfo method, params Value[] args) => Call(method, args, pure: true, active: args.Any(a => a.Active));
+
     public Value Select(Value condition, Value whenTrue, Value whenFalse)
     {
         if (condition.IsConstant && condition.ConstantValue is bool c) return c ? whenTrue : whenFalse;

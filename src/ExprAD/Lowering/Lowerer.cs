@@ -29,6 +29,7 @@ internal sealed class Lowerer : GuardedExpressionVisitor
     protected override Expression VisitInvocation(InvocationExpression node)
     {
         var target = node.Expression is UnaryExpression { NodeType: ExpressionType.Quote } quote ? quote.Operand : node.Expression;
+        if (CapturedExpressionCompiled(target) is { } captured) target = captured;
         if (target is not LambdaExpression lambda) throw Errors.DelegateInvoke(node);
 
         // invoke((p1, p2) => body, a1, a2)  ==>  { t1 = a1; t2 = a2; { p1 = t1; p2 = t2; body } }.
@@ -42,6 +43,27 @@ internal sealed class Lowerer : GuardedExpressionVisitor
         outer.Add(Expression.Block(lambda.Body.Type, lambda.Parameters, inner));
         return Expression.Block(lambda.Body.Type, temporaries, outer);
     }
+
+    /// <summary>
+    /// <c>g.Compile()(...)</c> where g is a captured <c>Expression&lt;Func&lt;...&gt;&gt;</c>: the only way C# lambda syntax
+    /// can call a function given as an expression. Its tree is visible, so it is inlined like Expression.Invoke.
+    /// Only field reads are evaluated to find it (no user code runs here).
+    /// </summary>
+    private static LambdaExpression? CapturedExpressionCompiled(Expression target)
+    {
+        if (target is not MethodCallExpression { Method.Name: "Compile", Arguments.Count: 0, Object: { } instance }
+            || !typeof(LambdaExpression).IsAssignableFrom(instance.Type))
+            return null;
+        return ReadCapturedField(instance) as LambdaExpression;
+    }
+
+    private static object? ReadCapturedField(Expression node) => node switch
+    {
+        ConstantExpression constant => constant.Value,
+        MemberExpression { Member: System.Reflection.FieldInfo field, Expression: null } => field.GetValue(null),
+        MemberExpression { Member: System.Reflection.FieldInfo field, Expression: { } owner } => ReadCapturedField(owner) is { } o ? field.GetValue(o) : null,
+        _ => null,
+    };
 
     protected override Expression VisitMethodCall(MethodCallExpression node)
         => LinqLowering.TryLower(node, this) ?? base.VisitMethodCall(node);

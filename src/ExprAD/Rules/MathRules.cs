@@ -27,14 +27,14 @@ internal static class MathRules
             // atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2); NaN at the origin, where atan2 jumps.
             // Scaled by hypot so that x^2 + y^2 neither overflows nor underflows at extreme magnitudes.
             var (y, x) = (a[0], a[1]);
-            var norm = b.Call(Hypot, [x, y], pure: true, active: false);
+            var norm = b.MathCall(Hypot, x, y);
             return [b.Divide(b.Divide(x, norm), norm), b.Negate(b.Divide(b.Divide(y, norm), norm))];
         });
         yield return Unary("Sinh", (b, a, r) => [Call(b, MathMethods.Cosh, a[0])]);
         yield return Unary("Cosh", (b, a, r) => [Call(b, MathMethods.Sinh, a[0])]);
         yield return Unary("Tanh", (b, a, r) => [b.Subtract(b.Double(1), b.Multiply(r, r))]);
         // 1 / sqrt(a^2 + 1) as 1 / hypot(a, 1): a^2 would overflow for |a| > 1e154.
-        yield return Unary("Asinh", (b, a, r) => [b.Divide(b.Double(1), b.Call(Hypot, [a[0], b.Double(1)], pure: true, active: false))]);
+        yield return Unary("Asinh", (b, a, r) => [b.Divide(b.Double(1), b.MathCall(Hypot, a[0], b.Double(1)))]);
         yield return Unary("Acosh", (b, a, r) =>
             // sqrt(a-1)*sqrt(a+1) rather than sqrt(a*a-1): no cancellation near a = 1.
             [b.Divide(b.Double(1), b.Multiply(Call(b, MathMethods.Sqrt, b.Subtract(a[0], b.Double(1))), Call(b, MathMethods.Sqrt, b.Add(a[0], b.Double(1)))))]);
@@ -89,9 +89,9 @@ internal static class MathRules
             // d/dx x^n = n x^(n-1), with the common small powers written out.
             if (n == 1) return [b.Double(1), null];
             if (n == 2) return [b.Multiply(b.Double(2), x), null];
-            return [b.Multiply(b.Double(n), b.Call(MathMethods.Pow, [x, b.Double(n - 1)], pure: true, active: false)), null];
+            return [b.Multiply(b.Double(n), b.MathCall(MathMethods.Pow, x, b.Double(n - 1))), null];
         }
-        var dx = b.Multiply(y, b.Call(MathMethods.Pow, [x, b.Subtract(y, b.Double(1))], pure: true, active: false));
+        var dx = b.Multiply(y, b.MathCall(MathMethods.Pow, x, b.Subtract(y, b.Double(1))));
         // d/dy x^y = x^y ln x; where x^y is 0 (x = 0) the limit along y is 0, not 0 * -inf.
         var dy = x.Active || !x.IsConstant
             ? b.Select(b.Binary(System.Linq.Expressions.ExpressionType.Equal, r, b.Double(0)), b.Double(0), b.Multiply(r, Call(b, MathMethods.Log, x)))
@@ -107,7 +107,7 @@ internal static class MathRules
 
     private static readonly MethodInfo Hypot = typeof(double).GetMethod(nameof(double.Hypot), [typeof(double), typeof(double)])!;
 
-    private static Value Call(IrBuilder b, MethodInfo method, Value arg) => b.Call(method, [arg], pure: true, active: false);
+    private static Value Call(IrBuilder b, MethodInfo method, Value arg) => b.MathCall(method, arg);
 
     private static (MethodInfo, DerivativeRule) Unary(string name, PartialsBuilder partials)
         => (MathMethods.Unary(name), new DerivativeRule($"Math.{name}", partials));

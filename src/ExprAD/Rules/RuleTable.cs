@@ -17,7 +17,11 @@ internal static class RuleTable
 
     public static IReadOnlyDictionary<ExpressionType, DerivativeRule> OperatorRules => Rules.OperatorRules.ByNodeType;
 
-    public static bool TryGet(MethodInfo method, out DerivativeRule rule) => Methods.TryGetValue(method, out rule!);
+    /// <summary>The built-in rule of <paramref name="method"/>, or the rule a user registered for it.</summary>
+    public static bool TryGet(MethodInfo method, out DerivativeRule rule)
+        => Methods.TryGetValue(method, out rule!) || CustomRules.TryGet(method, out rule);
+
+    public static bool HasBuiltInRule(MethodInfo method) => Methods.ContainsKey(method);
 
     public static DerivativeRule? ForOperator(ExpressionType nodeType) => OperatorRules.GetValueOrDefault(nodeType);
 

@@ -41,6 +41,18 @@ internal sealed partial class IrTranslator
     }
 
     /// <summary>
+    /// Translates <paramref name="lambda"/> applied to <paramref name="args"/> into the builder's current block,
+    /// where a user's derivative rule is needed (its partials are given as lambdas of the call's arguments).
+    /// </summary>
+    public static Value Inline(IrBuilder builder, LambdaExpression lambda, Value[] args)
+    {
+        // The function's own input is already defined; the placeholder parameter just finds it.
+        var translator = new IrTranslator(builder, Expression.Parameter(typeof(double[]), "unused"));
+        for (var i = 0; i < args.Length; i++) translator._variables[lambda.Parameters[i]] = args[i];
+        return translator.Required(Lowering.Lowerer.Run(lambda.Body));
+    }
+
+    /// <summary>
     /// Translates the body of a vector function, <c>new[] { ... }</c> (possibly at the end of blocks that
     /// compute shared values first); returns the value of each element, all in one SSA form so they share work.
     /// </summary>
