@@ -12,6 +12,7 @@ namespace ExprAD.Optimization.Solvers;
 internal sealed class ProjectedLBfgs(ScalarObjective objective, double[] lower, double[] upper, OptimizationOptions options)
 {
     private const double Armijo = 1e-4;
+    private const double MachineEpsilon = 2.220446049250313e-16;
     private readonly int _n = lower.Length;
     private readonly List<(double[] S, double[] Y, double Rho)> _memory = [];
 
@@ -34,6 +35,10 @@ internal sealed class ProjectedLBfgs(ScalarObjective objective, double[] lower, 
 
             var d = Direction(x, g);
             var (fNew, moved) = LineSearch(x, f, g, d, trial, gTrial);
+            // When the model's predicted decrease is below what double precision can show in f, a failed line
+            // search means we are at the minimum to working precision, not lost.
+            if (!moved && -Dot(g, d) <= 1e3 * MachineEpsilon * Math.Max(1, Math.Abs(f)))
+                return Report(x, f, tracker.Count, true, "no decrease representable in double precision");
             if (!moved && _memory.Count > 0)
             {
                 // The quasi-Newton model misled us: forget it and try projected steepest descent once.
