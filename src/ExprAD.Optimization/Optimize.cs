@@ -35,16 +35,24 @@ public static class Optimize
         InputChecks.StartingPoint(x0);
         options ??= new OptimizationOptions();
         InputChecks.Options(options, x0.Length);
+        var bounded = options.LowerBounds is not null || options.UpperBounds is not null;
+        var newton = options.Method == MinimizationMethod.Newton && !bounded;
+        if (newton && options.Derivatives != DerivativeSource.Automatic)
+            throw new ArgumentException("Newton needs the exact Hessian: use DerivativeSource.Automatic, or a quasi-Newton method with finite differences.", nameof(options));
         var value = AD.Compile(f);
         var (gradient, hessian) = options.Derivatives == DerivativeSource.Automatic
-            ? (AD.Differentiate(f), options.Method == MinimizationMethod.Newton ? AD.Hessian(f) : null)
+            ? (AD.Differentiate(f), newton ? AD.Hessian(f) : null)
             : (FiniteDifferences.Gradient(value), null);
         var objective = new ScalarObjective(x0.Length, value, gradient, hessian, options.CancellationToken);
-        if (options.LowerBounds is null && options.UpperBounds is null)
-            return MathNetMinimizer.Run(objective, (double[])x0.Clone(), options);
-        var lower = options.LowerBounds ?? Enumerable.Repeat(double.NegativeInfinity, x0.Length).ToArray();
-        var upper = options.UpperBounds ?? Enumerable.Repeat(double.PositiveInfinity, x0.Length).ToArray();
-        return new ProjectedLBfgs(objective, lower, upper, options).Run(x0);
+        if (bounded)
+        {
+            var lower = options.LowerBounds ?? Enumerable.Repeat(double.NegativeInfinity, x0.Length).ToArray();
+            var upper = options.UpperBounds ?? Enumerable.Repeat(double.PositiveInfinity, x0.Length).ToArray();
+            return new ProjectedLBfgs(objective, lower, upper, options).Run(x0);
+        }
+        return newton
+            ? new ModifiedNewton(objective, options).Run(x0)
+            : MathNetMinimizer.Run(objective, (double[])x0.Clone(), options);
     }
 
     /// <summary>Minimizes 0.5 * sum_i r_i(x)^2 by Levenberg-Marquardt, using the AD Jacobian of the residuals.</summary>

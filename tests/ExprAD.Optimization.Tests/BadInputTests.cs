@@ -89,3 +89,25 @@ public class BadInputTests
         Assert.Equal(1, result.X[0], 1e-6);
     }
 }
+
+public class NewtonOptionTests
+{
+    [Fact]
+    public void Newton_with_finite_differences_is_refused_up_front()
+    {
+        var options = new OptimizationOptions { Method = MinimizationMethod.Newton, Derivatives = DerivativeSource.CentralDifferences };
+        var e = Assert.Throws<ArgumentException>(() => Optimize.Minimize(x => x[0] * x[0], [1], options));
+        Assert.Contains("Hessian", e.Message);
+    }
+
+    [Fact]
+    public void Newton_on_an_indefinite_start_still_descends()
+    {
+        // At x0 = (0.1, 0.1) the Hessian of x^4 - x^2 + y^2 is indefinite; a raw Newton step would head for the saddle at 0.
+        var result = Optimize.Minimize(x => x[0] * x[0] * x[0] * x[0] - x[0] * x[0] + x[1] * x[1], [0.1, 0.1],
+            new OptimizationOptions { Method = MinimizationMethod.Newton });
+        Assert.True(result.Converged);
+        Assert.Equal(1 / Math.Sqrt(2), Math.Abs(result.X[0]), 1e-8);
+        Assert.Equal(-0.25, result.Value, 1e-12);
+    }
+}
