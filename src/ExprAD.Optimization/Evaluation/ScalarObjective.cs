@@ -27,7 +27,6 @@ internal sealed class ScalarObjective
     public int FunctionEvaluations { get; private set; }
     public int DerivativeEvaluations { get; private set; }
     public int HessianEvaluations { get; private set; }
-    public bool HasHessian => _hessian is not null;
 
     /// <summary>The finite point with the lowest value seen so far; <see cref="BestValue"/> is +Infinity until one is seen.</summary>
     public double[] BestX { get; }

@@ -5,7 +5,8 @@ using ExprAD.Optimization.Evaluation;
 namespace ExprAD.Optimization.Solvers;
 
 /// <summary>
-/// Runs one of MathNet's gradient minimizers. MathNet signals trouble by exceptions (a line search that finds no
+/// Runs MathNet's L-BFGS or BFGS (unbounded problems; bounds go to <see cref="ProjectedLBfgs"/>, Newton to
+/// <see cref="ModifiedNewton"/>). MathNet signals trouble by exceptions (a line search that finds no
 /// acceptable step, the iteration limit, a non-finite value at the start); each becomes an unconverged report at
 /// the best point seen, so callers never get an exception from deep inside a line search.
 /// </summary>
@@ -44,8 +45,6 @@ internal static class MathNetMinimizer
         return o.Method switch
         {
             MinimizationMethod.Bfgs => new BfgsMinimizer(o.GradientTolerance, o.StepTolerance, o.FunctionTolerance, o.MaxIterations).FindMinimum(f, start),
-            // Pure Newton steps diverge far from a minimum or where the Hessian is indefinite; the line search keeps it descending.
-            MinimizationMethod.Newton => new NewtonMinimizer(o.GradientTolerance, o.MaxIterations, useLineSearch: true).FindMinimum(f, start),
             _ => new LimitedMemoryBfgsMinimizer(o.GradientTolerance, o.StepTolerance, o.FunctionTolerance, o.LBfgsMemory, o.MaxIterations).FindMinimum(f, start),
         };
     }

@@ -6,14 +6,13 @@ namespace ExprAD.Optimization.Solvers;
 
 /// <summary>
 /// Adapts <see cref="ScalarObjective"/> to MathNet's evaluation object. Value and gradient are computed together on
-/// first access (AD yields both from one call); the Hessian only when asked for.
+/// first access (AD yields both from one call).
 /// </summary>
 internal sealed class MathNetObjective(ScalarObjective objective, IterationTracker tracker) : IObjectiveFunction
 {
     private double[] _x = [];
     private double _value;
     private double[]? _gradient;
-    private Matrix<double>? _hessian;
     private bool _valueKnown;
 
     public Vector<double> Point { get; private set; } = Vector<double>.Build.Dense(0);
@@ -38,25 +37,10 @@ internal sealed class MathNetObjective(ScalarObjective objective, IterationTrack
         }
     }
 
-    public bool IsHessianSupported => objective.HasHessian;
+    public bool IsHessianSupported => false;
 
-    public Matrix<double> Hessian
-    {
-        get
-        {
-            if (_hessian is null)
-            {
-                var n = _x.Length;
-                var g = new double[n];
-                var h = new double[n, n];
-                _value = objective.ValueGradientHessian(_x, g, h);
-                _valueKnown = true;
-                _gradient = g;
-                _hessian = Matrix<double>.Build.DenseOfArray(h);
-            }
-            return _hessian;
-        }
-    }
+    /// <summary>Newton runs in <see cref="ModifiedNewton"/>, so MathNet never asks for a Hessian here.</summary>
+    public Matrix<double> Hessian => throw new NotSupportedException("MathNetObjective serves gradient methods only.");
 
     public void EvaluateAt(Vector<double> point)
     {
@@ -64,7 +48,6 @@ internal sealed class MathNetObjective(ScalarObjective objective, IterationTrack
         _x = point.ToArray();
         _valueKnown = false;
         _gradient = null;
-        _hessian = null;
     }
 
     private void EvaluateGradient()
@@ -77,7 +60,15 @@ internal sealed class MathNetObjective(ScalarObjective objective, IterationTrack
         _valueKnown = true;
     }
 
-    public IObjectiveFunction Fork() => new MathNetObjective(objective, tracker);
+    /// <summary>A copy with the same point and cached results: MathNet forks to keep an evaluated point while it moves on.</summary>
+    public IObjectiveFunction Fork() => new MathNetObjective(objective, tracker)
+    {
+        Point = Point,
+        _x = _x,
+        _value = _value,
+        _valueKnown = _valueKnown,
+        _gradient = _gradient,
+    };
 
     /// <summary>
     /// MathNet's line searches call this on their starting point to get a trial object, once per iteration: the
