@@ -39,10 +39,12 @@ public static class Optimize
         var newton = options.Method == MinimizationMethod.Newton && !bounded;
         if (newton && options.Derivatives != DerivativeSource.Automatic)
             throw new ArgumentException("Newton needs the exact Hessian: use DerivativeSource.Automatic, or a quasi-Newton method with finite differences.", nameof(options));
-        var value = AD.Compile(f);
+        // Only Newton's line search and finite differences evaluate f alone; compiling it costs as much as a
+        // small problem's whole solve, so the gradient methods go without it.
+        var value = newton || options.Derivatives != DerivativeSource.Automatic ? AD.Compile(f) : null;
         var (gradient, hessian) = options.Derivatives == DerivativeSource.Automatic
             ? (AD.Differentiate(f), newton ? AD.Hessian(f) : null)
-            : (FiniteDifferences.Gradient(value), null);
+            : (FiniteDifferences.Gradient(value!), null);
         var objective = new ScalarObjective(x0.Length, value, gradient, hessian, options.CancellationToken);
         if (bounded)
         {

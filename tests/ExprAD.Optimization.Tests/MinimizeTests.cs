@@ -69,3 +69,17 @@ public class MinimizeTests
         Assert.Equal(report.Value, AD.Compile(Rosenbrock)(report.X));
     }
 }
+
+public class FixedApiTests
+{
+    [Fact]
+    public void The_fixed_result_record_has_exactly_the_fixed_shape()
+    {
+        var constructor = Assert.Single(typeof(OptimizationResult).GetConstructors(), c => c.GetParameters().Length == 4);
+        Assert.Equal(["X", "Value", "Iterations", "Converged"], constructor.GetParameters().Select(p => p.Name));
+        Assert.Equal([typeof(double[]), typeof(double), typeof(int), typeof(bool)], constructor.GetParameters().Select(p => p.ParameterType));
+        Assert.True(typeof(OptimizationResult).IsSealed);
+        Assert.NotNull(typeof(Optimize).GetMethod("Minimize", [typeof(System.Linq.Expressions.Expression<Func<double[], double>>), typeof(double[])]));
+        Assert.NotNull(typeof(Optimize).GetMethod("LeastSquares", [typeof(System.Linq.Expressions.Expression<Func<double[], double[]>>), typeof(double[])]));
+    }
+}

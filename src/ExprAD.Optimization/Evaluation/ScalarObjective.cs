@@ -8,12 +8,13 @@ namespace ExprAD.Optimization.Evaluation;
 /// </summary>
 internal sealed class ScalarObjective
 {
-    private readonly Func<double[], double> _value;
+    private readonly Func<double[], double>? _value;
     private readonly GradientFunc _gradient;
     private readonly HessianFunc? _hessian;
     private readonly CancellationToken _cancellation;
 
-    public ScalarObjective(int dimension, Func<double[], double> value, GradientFunc gradient, HessianFunc? hessian, CancellationToken cancellation)
+    // value: f alone, or null to evaluate f through the gradient (then counted as a derivative evaluation).
+    public ScalarObjective(int dimension, Func<double[], double>? value, GradientFunc gradient, HessianFunc? hessian, CancellationToken cancellation)
     {
         Dimension = dimension;
         _value = value;
@@ -34,6 +35,7 @@ internal sealed class ScalarObjective
 
     public double Value(double[] x)
     {
+        if (_value is null) return ValueAndGradient(x, new double[x.Length]);
         _cancellation.ThrowIfCancellationRequested();
         FunctionEvaluations++;
         return Remember(x, _value(x));
