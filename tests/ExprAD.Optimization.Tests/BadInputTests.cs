@@ -111,3 +111,20 @@ public class NewtonOptionTests
         Assert.Equal(-0.25, result.Value, 1e-12);
     }
 }
+
+public class OverflowInLineSearchTests
+{
+    [Theory]
+    [InlineData(MinimizationMethod.LBfgs)]
+    [InlineData(MinimizationMethod.Bfgs)]
+    [InlineData(MinimizationMethod.Newton)]
+    public void Jennrich_Sampson_overflowing_exp_in_the_first_line_search_still_reaches_the_minimum(MinimizationMethod method)
+    {
+        // Regression: MathNet's line search threw "Line search failed" when a trial step made exp(10 x) overflow;
+        // BFGS stopped after one iteration at f = 3531.
+        var p = Mgh.MghProblems.All.Single(q => q.Number == 6);
+        var run = Mgh.MghRun.Minimize(p, DerivativeSource.Automatic, method);
+        Assert.True(run.Reached, $"f = {run.SumOfSquares}");
+        Assert.True(run.Report.Converged, run.Report.StopReason);
+    }
+}

@@ -4,11 +4,11 @@ using ExprAD.Optimization;
 
 // Prints the More-Garbow-Hillstrom tables: each problem solved by LeastSquares and by Minimize (on f = sum r_i^2,
 // with L-BFGS, BFGS and Newton), first with AD derivatives, then with central finite differences.
-// Usage: dotnet run -c Release --project tools/ExprAD.Mgh [-- --reasons]
-const MinimizationMethod method = MinimizationMethod.LBfgs;
+// Usage: dotnet run -c Release --project tools/ExprAD.Mgh [-- --reasons [LBfgs|Bfgs|Newton]]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-if (args.Length == 1 && args[0] == "--reasons")
+if (args.Length >= 1 && args[0] == "--reasons")
 {
+    var method = args.Length == 2 ? Enum.Parse<MinimizationMethod>(args[1]) : MinimizationMethod.LBfgs;
     // Why each solver stopped, for diagnosing a miss.
     foreach (var p in MghProblems.All)
     {

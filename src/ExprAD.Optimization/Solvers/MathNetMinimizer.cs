@@ -27,8 +27,12 @@ internal static class MathNetMinimizer
             options.CancellationToken.ThrowIfCancellationRequested();
             return Unconverged(objective, x0, tracker, e);
         }
+        // Stuck where every value was rejected (x0 itself not finite): MathNet saw a zero gradient and stopped.
+        if (!double.IsFinite(objective.BestValue))
+            return Unconverged(objective, x0, tracker, new ArithmeticException("the objective is not finite at x0"));
         var x = result.MinimizingPoint.ToArray();
         var value = result.FunctionInfoAtMinimum.Value;
+        if (value >= MathNetObjective.RejectedValue) return Unconverged(objective, x0, tracker, new ArithmeticException("stopped at a non-finite point"));
         var gradientNorm = MathNetObjective.InfinityNorm(result.FunctionInfoAtMinimum.Gradient.ToArray());
         tracker.Finish(x, value, gradientNorm);
         // MathNet's own iteration counts differ by solver (BFGS leaves its first step out) and its L-BFGS can name a

@@ -10,6 +10,9 @@ namespace ExprAD.Optimization.Solvers;
 /// </summary>
 internal sealed class MathNetObjective(ScalarObjective objective, IterationTracker tracker) : IObjectiveFunction
 {
+    /// <summary>What MathNet sees at a point where f, or its gradient, is NaN or infinite.</summary>
+    internal const double RejectedValue = 1e300;
+
     private double[] _x = [];
     private double _value;
     private double[]? _gradient;
@@ -54,8 +57,14 @@ internal sealed class MathNetObjective(ScalarObjective objective, IterationTrack
     {
         var g = new double[_x.Length];
         _value = objective.ValueAndGradient(_x, g);
-        // A rejected point (+Infinity) gets a zero gradient: line searches read it before they look at the value.
-        if (double.IsPositiveInfinity(_value)) Array.Clear(g);
+        if (double.IsPositiveInfinity(_value))
+        {
+            // MathNet's line searches throw on a non-finite value ("Line search failed") instead of shrinking the
+            // step; a huge finite value fails their sufficient-decrease test, so they shrink it. The gradient is
+            // zeroed because they read it before they look at the value.
+            _value = RejectedValue;
+            Array.Clear(g);
+        }
         _gradient = g;
         _valueKnown = true;
     }
@@ -76,7 +85,7 @@ internal sealed class MathNetObjective(ScalarObjective objective, IterationTrack
     /// </summary>
     public IObjectiveFunction CreateNew()
     {
-        if (_gradient is not null && double.IsFinite(_value)) tracker.Accepted(_x, _value, InfinityNorm(_gradient));
+        if (_gradient is not null && _value < RejectedValue) tracker.Accepted(_x, _value, InfinityNorm(_gradient));
         return new MathNetObjective(objective, tracker);
     }
 
