@@ -6,13 +6,25 @@ namespace ExprAD.Optimization;
 /// </summary>
 public sealed record OptimizationOptions
 {
-    /// <summary>Converged when the infinity norm of the (projected) gradient is at most this times max(1, |f|). Default 1e-10.</summary>
+    /// <summary>
+    /// Gradient test. Newton and the bounded solver stop when the infinity norm of the (projected) gradient is at most
+    /// this times max(1, |f|); MathNet's L-BFGS, BFGS and Levenberg-Marquardt apply their own absolute and relative
+    /// gradient tests with it. Default 1e-10.
+    /// </summary>
     public double GradientTolerance { get; init; } = 1e-10;
 
-    /// <summary>Converged when a step changes no coordinate by more than this times max(1, |x_i|). Default 1e-12.</summary>
+    /// <summary>
+    /// Step test: Newton and the bounded solver stop when a step changes no coordinate by more than this times
+    /// max(1, |x_i|); MathNet's solvers use it as their parameter (step) tolerance. Default 1e-15: stop only when steps
+    /// stall at rounding level (with 1e-12, MathNet's Levenberg-Marquardt stopped on MGH's Brown badly scaled at
+    /// f = 1.5e-4, far from its minimum 0).
+    /// </summary>
     public double StepTolerance { get; init; } = 1e-15;
 
-    /// <summary>Converged when an iteration lowers f by no more than this times max(1, |f|). Default 1e-15.</summary>
+    /// <summary>
+    /// Decrease test: Newton and the bounded solver stop when an iteration lowers f by no more than this times
+    /// max(1, |f|); MathNet's solvers use it as their function-progress tolerance. Default 1e-15.
+    /// </summary>
     public double FunctionTolerance { get; init; } = 1e-15;
 
     /// <summary>The most iterations taken before giving up with <c>Converged = false</c>. Default 2000.</summary>
