@@ -9,6 +9,7 @@ internal sealed partial class IrEmitter
 {
     private static readonly MethodInfo PushMethod = typeof(Tape).GetMethod(nameof(Tape.Push))!;
     private static readonly MethodInfo PopMethod = typeof(Tape).GetMethod(nameof(Tape.Pop))!;
+    private static readonly MethodInfo ClearMethod = typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array)])!;
 
     private void EmitInstructions(Block block, List<Expression> statements) => EmitInstructions(block.Instructions, statements);
 
@@ -50,6 +51,15 @@ internal sealed partial class IrEmitter
                     statements.Add(_soleGradientWrites.Contains(add)
                         ? Expression.Assign(entry, ValueOf(add.Term))
                         : Expression.AddAssign(entry, ValueOf(add.Term)));
+                    break;
+                case StoreElementInstr { Ghost: false } store:
+                    statements.Add(Expression.Assign(Expression.ArrayAccess(ValueOf(store.Array), ValueOf(store.Index)), ValueOf(store.Value)));
+                    break;
+                case AccumulateElementInstr add:
+                    statements.Add(Expression.AddAssign(Expression.ArrayAccess(ValueOf(add.Array), ValueOf(add.Index)), ValueOf(add.Term)));
+                    break;
+                case ClearArrayInstr { Ghost: false } clear:
+                    statements.Add(Expression.Call(ClearMethod, ValueOf(clear.Array)));
                     break;
                 case ExitInstr:
                     throw new InvalidOperationException("ExprAD internal error: a loop exit outside its loop.");

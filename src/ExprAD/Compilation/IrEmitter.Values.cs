@@ -47,6 +47,8 @@ internal sealed partial class IrEmitter
             OpKind.Member => Expression.MakeMemberAccess(op.Args.Length == 0 ? null : Arg(0), op.Member!),
             OpKind.Select => Expression.Condition(Arg(0), Arg(1), Arg(2)),
             OpKind.ReadVariable => VariableOf(op.Variable!),
+            OpKind.NewArray => Expression.NewArrayBounds(typeof(double), Arg(0)),
+            OpKind.LoadElement => Expression.ArrayIndex(Arg(0), Arg(1)),
             OpKind.TapePop => FromTape(Expression.Call(_tape!, PopMethod), op.Result.Type),
             _ => throw new InvalidOperationException($"ExprAD internal error: cannot emit op kind {op.Kind}."),
         };

@@ -67,6 +67,7 @@ internal sealed partial class IrEmitter
         emitter.CountUses(blocks, result);
         foreach (var output in outputs) emitter.CountUse(output);
         emitter.RemoveDeadCode(blocks);
+        emitter.RefuseUnstableLoads(blocks);
         emitter.FindLiveTapeSlots(blocks);
         foreach (var block in blocks) emitter.PlanInlining(block);
         emitter.FindSoleGradientWrites(blocks);
@@ -142,6 +143,23 @@ internal sealed partial class IrEmitter
             foreach (var arg in op.Args)
                 if (--_uses[arg] == 0 && arg.Definition is { Droppable: true } argOp) work.Push(argOp);
         }
+    }
+
+    /// <summary>
+    /// A loop's reverse sweep that needs an array element the forward sweep has overwritten since it was
+    /// read cannot be built by recomputation; refuse it at Differentiate time, saying what to change.
+    /// </summary>
+    private void RefuseUnstableLoads(IReadOnlyList<Block> blocks)
+    {
+        foreach (var block in blocks)
+            ForEachInstruction(block, (instr, _) =>
+            {
+                if (instr is Op { Kind: OpKind.LoadElement, Unstable: true } load && !_dead.Contains(load.Result))
+                    throw new NotSupportedException(
+                        $"ExprAD cannot differentiate a loop that reads elements of the local array '{load.Args[0].Definition?.ConstantValue}' "
+                        + "which are written again inside that loop or after it: the reverse sweep recomputes the loop and would read the new values. "
+                        + "Write each element once (use a second array for updated values), or keep the values the loop needs in variables.");
+            });
     }
 
     /// <summary>A slot is pushed only when some pop of it is used; then every pop of it runs, to keep the stack aligned.</summary>

@@ -11,7 +11,8 @@ namespace ExprAD.Compilation;
 /// </summary>
 internal sealed class JacobianEvaluator
 {
-    private readonly int _outputs;
+    // Known from the body for an array initializer; for a function that fills an array, only at call time (values.Length).
+    private readonly int? _outputs;
     private readonly JacobianColumnFunc _forward;
     private readonly Lazy<JacobianRowsFunc> _reverse;
 
@@ -21,7 +22,7 @@ internal sealed class JacobianEvaluator
 
     public JacobianEvaluator(Expression<Func<double[], double[]>> f)
     {
-        _outputs = VectorBody.OutputCount(f.Body);
+        _outputs = VectorBody.HasInitializer(f.Body) ? VectorBody.OutputCount(f.Body) : null;
         _forward = JacobianPipelines.Forward(f).Compile();
         _reverse = new Lazy<JacobianRowsFunc>(() => JacobianPipelines.Reverse(f).Compile(), LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -33,23 +34,49 @@ internal sealed class JacobianEvaluator
     {
         Check(x, values, jacobian);
         var n = x.Length;
-        if (PrefersForward(_outputs, n)) EvaluateForward(x, values, jacobian, n);
+        if (PrefersForward(values.Length, n)) EvaluateForward(x, values, jacobian, n);
         else _reverse.Value(x, values, jacobian, Scratch(ref t_direction, n));
     }
 
     private void EvaluateForward(double[] x, double[] values, double[,] jacobian, int n)
     {
         var direction = Scratch(ref t_direction, n);
-        var column = Scratch(ref t_column, _outputs);
+        var m = values.Length;
+        var column = Scratch(ref t_column, m);
         Array.Clear(direction);
         for (var j = 0; j < n; j++)
         {
             direction[j] = 1;
             _forward(x, direction, values, column);
             direction[j] = 0;
-            for (var i = 0; i < _outputs; i++) jacobian[i, j] = column[i];
+            for (var i = 0; i < m; i++) jacobian[i, j] = column[i];
         }
         if (n == 0) _forward(x, direction, values, column); // still write the values
+    }
+
+    /// <summary>Called by the forward-mode tree of a function that fills an array: its values and tangents.</summary>
+    public static void CopyOutputs(double[] result, double[] tangents, double[] values, double[] column)
+    {
+        CopyValues(result, values);
+        tangents.AsSpan().CopyTo(column);
+    }
+
+    /// <summary>The function's array into the caller's values, which must have the same length.</summary>
+    public static void CopyValues(double[] result, double[] values)
+    {
+        if (result.Length != values.Length)
+            throw new ArgumentException($"values.Length ({values.Length}) must equal the length of the array the function returns ({result.Length}).", nameof(values));
+        result.AsSpan().CopyTo(values);
+    }
+
+    /// <summary>Reverse mode for a function that fills an array: one seeded sweep per row.</summary>
+    public static void EveryRow(Action<double[], int, double[], double[]> rowKernel, double[] x, double[] values, double[,] jacobian, double[] row)
+    {
+        for (var k = 0; k < values.Length; k++)
+        {
+            rowKernel(x, k, values, row);
+            CopyRow(row, jacobian, k);
+        }
     }
 
     /// <summary>Called by the reverse-mode tree after each output's gradient.</summary>
@@ -69,10 +96,10 @@ internal sealed class JacobianEvaluator
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(jacobian);
-        if (values.Length != _outputs)
-            throw new ArgumentException($"values.Length ({values.Length}) must equal the number of outputs of the function ({_outputs}).", nameof(values));
-        if (jacobian.GetLength(0) != _outputs || jacobian.GetLength(1) != x.Length)
+        if (_outputs is { } m && values.Length != m)
+            throw new ArgumentException($"values.Length ({values.Length}) must equal the number of outputs of the function ({m}).", nameof(values));
+        if (jacobian.GetLength(0) != values.Length || jacobian.GetLength(1) != x.Length)
             throw new ArgumentException(
-                $"jacobian is {jacobian.GetLength(0)}-by-{jacobian.GetLength(1)}; it must be {_outputs}-by-{x.Length} (outputs by x.Length).", nameof(jacobian));
+                $"jacobian is {jacobian.GetLength(0)}-by-{jacobian.GetLength(1)}; it must be {values.Length}-by-{x.Length} (outputs by x.Length).", nameof(jacobian));
     }
 }

@@ -26,17 +26,24 @@ internal static class JacobianPipelines
         {
             var x = f.Parameters[0];
             var builder = new IrBuilder();
-            var (input, outputs) = IrTranslator.RunVector(builder, x, Lowerer.Run(f.Body));
+            var body = Lowerer.Run(f.Body);
+            var initializer = VectorBody.HasInitializer(f.Body);
+            var (input, outputs) = initializer ? IrTranslator.RunVector(builder, x, body) : AsOutputs(IrTranslator.RunArray(builder, x, body));
             var direction = Expression.Parameter(typeof(double[]), "direction");
             var values = Expression.Parameter(typeof(double[]), "values");
             var column = Expression.Parameter(typeof(double[]), "column");
-            var tangents = TangentSweep.Run(builder, input, builder.Input(direction), outputs)
-                .Select(t => t ?? builder.Double(0)).ToArray();
-            var emitted = IrEmitter.Run(gradient: null, [builder.Prologue, builder.Root], builder.Double(0), [.. outputs, .. tangents]);
+            var tangents = TangentSweep.Run(builder, input, builder.Input(direction), outputs);
+            // An array whose elements never depend on x has no tangent array: its column is zero.
+            var zeroTangents = initializer ? builder.Double(0) : builder.NewArray(builder.ArrayLength(outputs[0]), active: false, "zero");
+            var emitted = IrEmitter.Run(gradient: null, [builder.Prologue, builder.Root], builder.Double(0), [.. outputs, .. tangents.Select(t => t ?? zeroTangents)]);
             var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForDirection))!, x, direction);
-            var body = emitted.ToBody(checks, expressions => StoreAll(expressions, outputs.Length, values, column));
-            return Expression.Lambda<JacobianColumnFunc>(Expression.Block(typeof(void), body), f.Name, [x, direction, values, column]);
+            var code = emitted.ToBody(checks, expressions => initializer
+                ? StoreAll(expressions, outputs.Length, values, column)
+                : [Expression.Call(typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyOutputs))!, expressions[0], expressions[1], values, column)]);
+            return Expression.Lambda<JacobianColumnFunc>(Expression.Block(typeof(void), code), f.Name, [x, direction, values, column]);
         });
+
+    private static (Value Input, Value[] Outputs) AsOutputs((Value Input, Value Array) translated) => (translated.Input, [translated.Array]);
 
     /// <summary>
     /// A reverse sweep per output: row i is the gradient of output i, at a small constant times the cost
@@ -44,6 +51,39 @@ internal static class JacobianPipelines
     /// value-and-gradient tree, inlined into one delegate.
     /// </summary>
     public static Expression<JacobianRowsFunc> Reverse(Expression<Func<double[], double[]>> f)
+        => VectorBody.HasInitializer(f.Body) ? ReverseByOutput(f) : ReverseByRow(f);
+
+    /// <summary>
+    /// For a function that fills and returns an array: one tree seeded with d result[k] = 1 for a row index k
+    /// given at run time, called once per row. Each call runs the whole function forward.
+    /// </summary>
+    private static Expression<JacobianRowsFunc> ReverseByRow(Expression<Func<double[], double[]>> f)
+    {
+        var kernel = StackGuard.RunWithDeepStackFallback(() =>
+        {
+            var x = f.Parameters[0];
+            var builder = new IrBuilder();
+            var (_, array) = IrTranslator.RunArray(builder, x, Lowerer.Run(f.Body));
+            var rowIndex = Expression.Parameter(typeof(int), "k");
+            var values = Expression.Parameter(typeof(double[]), "values");
+            var row = Expression.Parameter(typeof(double[]), "row");
+            var reverse = ReverseSweep.RunSeededElement(builder, array, builder.Leaf(rowIndex));
+            var emitted = IrEmitter.Run(row, [builder.Prologue, builder.Root, reverse], builder.Double(0), [array]);
+            var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!, x, row);
+            var copy = typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyValues))!;
+            var code = emitted.ToBody(checks, expressions => [Expression.Call(copy, expressions[0], values)]);
+            return Expression.Lambda<Action<double[], int, double[], double[]>>(Expression.Block(typeof(void), code), f.Name, [x, rowIndex, values, row]);
+        });
+        var xs = Expression.Parameter(typeof(double[]), "x");
+        var valuesOut = Expression.Parameter(typeof(double[]), "values");
+        var jacobian = Expression.Parameter(typeof(double[,]), "jacobian");
+        var rowBuffer = Expression.Parameter(typeof(double[]), "row");
+        var everyRow = Expression.Call(typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.EveryRow))!,
+            Expression.Constant(kernel.Compile()), xs, valuesOut, jacobian, rowBuffer);
+        return Expression.Lambda<JacobianRowsFunc>(everyRow, f.Name, [xs, valuesOut, jacobian, rowBuffer]);
+    }
+
+    private static Expression<JacobianRowsFunc> ReverseByOutput(Expression<Func<double[], double[]>> f)
         => StackGuard.RunWithDeepStackFallback(() =>
         {
             var x = Expression.Parameter(typeof(double[]), "x");

@@ -11,7 +11,8 @@ namespace ExprAD.Differentiation;
 /// </summary>
 /// <param name="builder">Where the copies are emitted.</param>
 /// <param name="map">Values of the source replaced in the copy (a loop's heads by their restored values); filled as it copies.</param>
-internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map)
+/// <param name="overwrittenLater">Arrays whose elements may have changed since the forward sweep read them: recomputed reads of them are marked unstable.</param>
+internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, Func<Value, bool> overwrittenLater)
 {
     public Value Map(Value value) => map.TryGetValue(value, out var mapped) ? mapped : value;
 
@@ -36,6 +37,13 @@ internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map)
                 case LoopInstr loop:
                     target.Instructions.Add(CloneLoop(loop, target));
                     break;
+                case StoreElementInstr store:
+                    // Already written by the forward sweep; the ghost copy only carries the store's reverse.
+                    target.Instructions.Add(new StoreElementInstr(Map(store.Array), Map(store.Index), Map(store.Value), ghost: true));
+                    break;
+                case ClearArrayInstr clear:
+                    target.Instructions.Add(new ClearArrayInstr(Map(clear.Array), ghost: true));
+                    break;
                 case ExitInstr:
                     break; // the caller knows which exits were (not) taken in the iteration it recomputes
                 default:
@@ -48,7 +56,9 @@ internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map)
     private Value CloneOp(Op op)
     {
         if (op.Kind is OpKind.Constant or OpKind.Input) return op.Result;
-        if (op.Kind is OpKind.ReadVariable or OpKind.TapePop or OpKind.Leaf)
+        if (op.Kind == OpKind.LoadElement)
+            return builder.LoadElement(Map(op.Args[0]), Map(op.Args[1]), unstable: op.Unstable || overwrittenLater(op.Args[0]));
+        if (op.Kind is OpKind.ReadVariable or OpKind.TapePop or OpKind.Leaf or OpKind.NewArray)
             throw new InvalidOperationException($"ExprAD internal error: cannot recompute a {op.Kind} op.");
         var token = op.Kind switch
         {

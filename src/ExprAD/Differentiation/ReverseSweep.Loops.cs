@@ -15,8 +15,9 @@ internal sealed partial class ReverseSweep
     {
         var active = loop.Carried.Where(c => c.Head.Active).ToList();
         var seeds = active.Select(c => TakeAdjoint(c.After)).ToList();
-        if (seeds.All(s => s is null)) return; // nothing computed in the loop reaches the result
-        if (TryFuseReduction(loop, active, seeds)) return;
+        // Nothing computed in the loop reaches the result, unless through the arrays it writes.
+        if (seeds.All(s => s is null) && !WritesActiveArrays(loop)) return;
+        if (ArraysAllowFusion(loop) && TryFuseReduction(loop, active, seeds)) return;
 
         loop.Records = true;
         loop.TripCount = _builder.NewVariable(typeof(int), "trips");
@@ -142,7 +143,7 @@ internal sealed partial class ReverseSweep
                 : _builder.TapePop(carried.Slot!, carried.Head.Active);
         }
 
-        var cloner = new IrCloner(_builder, heads);
+        var cloner = new IrCloner(_builder, heads, array => _arrayOrder.WrittenInOrAfter(array, loop));
         var start = body.Instructions.Count;
         cloner.CloneInstructions(loop.Body, upTo, body);
         var end = body.Instructions.Count;

@@ -22,15 +22,28 @@ internal sealed partial class ReverseSweep
 
     /// <summary>Builds the reverse sweep of <paramref name="builder"/>'s root block seeded with d result = 1.</summary>
     public static Block Run(IrBuilder builder, Value result)
+        => Run(builder, result.Active, sweep => sweep.AddTerm(result, builder.Double(1)));
+
+    /// <summary>
+    /// The reverse sweep seeded with d array[index] = 1, for a vector function that returns a local array:
+    /// it gives row <paramref name="index"/> of the Jacobian.
+    /// </summary>
+    public static Block RunSeededElement(IrBuilder builder, Value array, Value index)
+        => Run(builder, array.Active, sweep =>
+            builder.Current.Instructions.Add(new StoreElementInstr(sweep._adjointArrays[array], index, builder.Double(1))));
+
+    private static Block Run(IrBuilder builder, bool seeded, Action<ReverseSweep> seed)
     {
         var sweep = new ReverseSweep(builder);
         var reverseRoot = new Block(builder.Root);
         builder.Current = reverseRoot;
         builder.Algebraic = true;
         sweep._reverseOf[builder.Root] = reverseRoot;
-        if (result.Active)
+        sweep._arrayOrder = ArrayOrder.Of(builder.Root);
+        sweep.CreateAdjointArrays(builder.Root);
+        if (seeded)
         {
-            sweep.AddTerm(result, builder.Double(1));
+            seed(sweep);
             sweep.Reverse(builder.Root);
         }
         // Inserted last: blocks are walked by index while the sweep is built.
@@ -60,12 +73,24 @@ internal sealed partial class ReverseSweep
                 case LoopInstr loop:
                     ReverseLoop(loop, forward);
                     break;
+                case StoreElementInstr store:
+                    ReverseStore(store);
+                    break;
+                case ClearArrayInstr clear:
+                    ReverseClear(clear);
+                    break;
             }
         }
     }
 
     private void ReverseOp(Op op)
     {
+        if (op.Kind == OpKind.LoadElement)
+        {
+            ReverseLoad(op);
+            return;
+        }
+        if (op.Kind == OpKind.NewArray) return;
         if (TakeAdjoint(op.Result) is not { } adjoint) return;
         if (op.Kind == OpKind.ArrayIndex)
         {

@@ -36,7 +36,8 @@ internal sealed class TangentSweep
         sweep.Rewrite(builder.Root);
         builder.Algebraic = false;
         builder.Current = builder.Root;
-        return results.Select(sweep.TangentOf).ToArray();
+        // A local array returned by a vector function has a tangent array rather than a tangent.
+        return results.Select(r => sweep.TangentOf(r) ?? sweep._tangentArrays.GetValueOrDefault(r)).ToArray();
     }
 
     private Value? TangentOf(Value value) => _tangents.GetValueOrDefault(value);
@@ -66,6 +67,15 @@ internal sealed class TangentSweep
                     RewriteLoop(loop);
                     _builder.Current = block;
                     break;
+                case StoreElementInstr store:
+                    block.Instructions.Add(store);
+                    if (_tangentArrays.TryGetValue(store.Array, out var tangentArray))
+                        block.Instructions.Add(new StoreElementInstr(tangentArray, store.Index, TangentOf(store.Value) ?? _builder.Double(0)));
+                    break;
+                case ClearArrayInstr clear:
+                    block.Instructions.Add(clear);
+                    if (_tangentArrays.TryGetValue(clear.Array, out var clearedTangent)) block.Instructions.Add(new ClearArrayInstr(clearedTangent));
+                    break;
                 case ExitInstr exit:
                     var loopCarried = _exitExtension!;
                     var values = exit.Values.Concat(loopCarried.Select(c => _tangents.GetValueOrDefault(exit.Values[c.Index]) ?? _builder.Double(0))).ToArray();
@@ -78,8 +88,21 @@ internal sealed class TangentSweep
         }
     }
 
+    private readonly Dictionary<Value, Value> _tangentArrays = [];
+
     private void TangentOfOp(Op op)
     {
+        // A local array has a tangent array beside it; loads and stores mirror into it.
+        if (op.Kind == OpKind.NewArray)
+        {
+            _tangentArrays[op.Result] = _builder.NewArray(op.Args[0], active: true, $"{op.ConstantValue}Dot");
+            return;
+        }
+        if (op.Kind == OpKind.LoadElement)
+        {
+            if (_tangentArrays.TryGetValue(op.Args[0], out var tangentArray)) _tangents[op.Result] = _builder.LoadElement(tangentArray, op.Args[1]);
+            return;
+        }
         if (op.Kind == OpKind.ArrayIndex)
         {
             if (op.Args[0] == _input) _tangents[op.Result] = _builder.ArrayIndex(_direction, op.Args[1..]);

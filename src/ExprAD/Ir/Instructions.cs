@@ -31,6 +31,10 @@ internal enum OpKind
     ReadVariable,
     /// <summary>Pops <see cref="Op.Slot"/> off the tape (reverse sweep of a loop).</summary>
     TapePop,
+    /// <summary><c>new double[length]</c>: a local array the function writes (<see cref="Op.ConstantValue"/> holds its name, for messages).</summary>
+    NewArray,
+    /// <summary><c>array[index]</c> of a local array: reads memory that stores may change, so never shared or moved.</summary>
+    LoadElement,
 }
 
 /// <summary><c>result = kind(args)</c>: one elementary operation.</summary>
@@ -52,8 +56,14 @@ internal sealed class Op : Instr
     /// <summary>No side effects and no dependence on mutable state: may be shared (CSE), moved to its single use, or dropped when unused.</summary>
     public bool Pure { get; init; } = true;
 
-    /// <summary>May be dropped when unused (pure ops, and reads of variables, which must not move).</summary>
-    public bool Droppable => Pure || Kind is OpKind.ReadVariable or OpKind.TapePop;
+    /// <summary>May be dropped when unused (pure ops, and reads of variables and arrays, which must not move).</summary>
+    public bool Droppable => Pure || Kind is OpKind.ReadVariable or OpKind.TapePop or OpKind.LoadElement or OpKind.NewArray;
+
+    /// <summary>
+    /// A recomputed load (in a loop's reverse sweep) of an array element that the forward sweep may have
+    /// overwritten since: its value is wrong, so the emitter refuses the function if anything still uses it.
+    /// </summary>
+    public bool Unstable { get; init; }
 }
 
 /// <summary>A value that is one of two values depending on which branch of an <see cref="IfInstr"/> ran.</summary>
@@ -80,6 +90,33 @@ internal sealed class AssignVariableInstr(MutableVariable variable, Value value)
 {
     public MutableVariable Variable { get; } = variable;
     public Value Value { get; } = value;
+}
+
+/// <summary>
+/// <c>array[index] = value</c> on a local array. A ghost store is a recomputed copy in a loop's reverse
+/// sweep: the forward sweep already wrote it, so it emits nothing, but its reverse still runs.
+/// </summary>
+internal sealed class StoreElementInstr(Value array, Value index, Value value, bool ghost = false) : Instr
+{
+    public Value Array { get; } = array;
+    public Value Index { get; } = index;
+    public Value Value { get; } = value;
+    public bool Ghost { get; } = ghost;
+}
+
+/// <summary><c>array[index] += term</c>: the adjoint of a load, added into the adjoint array.</summary>
+internal sealed class AccumulateElementInstr(Value array, Value index, Value term) : Instr
+{
+    public Value Array { get; } = array;
+    public Value Index { get; } = index;
+    public Value Term { get; } = term;
+}
+
+/// <summary><c>Array.Clear(array)</c>: every element set to zero (a gradient array zeroed before it is filled).</summary>
+internal sealed class ClearArrayInstr(Value array, bool ghost = false) : Instr
+{
+    public Value Array { get; } = array;
+    public bool Ghost { get; } = ghost;
 }
 
 /// <summary><c>gradient[index] += term</c>: the adjoint of a read of the input array.</summary>

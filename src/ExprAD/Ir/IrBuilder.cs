@@ -100,6 +100,28 @@ internal sealed partial class IrBuilder
         return Emit(OpKind.ArrayIndex, elementType, [array, .. indices], active, token: null, pure: true);
     }
 
+    /// <summary>A local array of <paramref name="length"/> zeros; <paramref name="active"/> when its elements carry derivatives.</summary>
+    public Value NewArray(Value length, bool active, string name)
+    {
+        var result = NewValue(typeof(double[]), active, Current);
+        var op = new Op { Kind = OpKind.NewArray, Result = result, Args = [length], Pure = false, ConstantValue = name };
+        result.Definition = op;
+        Current.Instructions.Add(op);
+        return result;
+    }
+
+    /// <summary>Reads an element of a local array (active when the array's elements are).</summary>
+    public Value LoadElement(Value array, Value index, bool unstable = false)
+    {
+        var result = NewValue(typeof(double), array.Active, Current);
+        var op = new Op { Kind = OpKind.LoadElement, Result = result, Args = [array, index], Pure = false, Unstable = unstable };
+        result.Definition = op;
+        Current.Instructions.Add(op);
+        return result;
+    }
+
+    public static bool IsLocalArray(Value value) => value.Definition is { Kind: OpKind.NewArray };
+
     public Value ArrayLength(Value array)
         => Emit(OpKind.Unary, typeof(int), [array], active: false, token: null, pure: true, nodeType: ExpressionType.ArrayLength);
 

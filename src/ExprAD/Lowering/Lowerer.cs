@@ -11,7 +11,7 @@ namespace ExprAD.Lowering;
 /// </summary>
 internal sealed class Lowerer : GuardedExpressionVisitor
 {
-    public static Expression Run(Expression body) => new Lowerer().Visit(body)!;
+    public static Expression Run(Expression body) => new Lowerer().Visit(ReturnLowering.Run(body))!;
 
     // A tree may use one node object many times (a DAG); visiting each use would take time exponential
     // in the depth of sharing. Lowering depends only on the node, so each object is lowered once.
@@ -38,7 +38,7 @@ internal sealed class Lowerer : GuardedExpressionVisitor
         var arguments = node.Arguments.Select(a => Visit(a)!).ToArray();
         var temporaries = lambda.Parameters.Select(p => Expression.Variable(p.Type, p.Name)).ToArray();
         var inner = lambda.Parameters.Select((p, i) => (Expression)Expression.Assign(p, temporaries[i])).ToList();
-        inner.Add(Visit(lambda.Body)!);
+        inner.Add(Visit(ReturnLowering.Run(lambda.Body))!);
         var outer = temporaries.Select((t, i) => (Expression)Expression.Assign(t, arguments[i])).ToList();
         outer.Add(Expression.Block(lambda.Body.Type, lambda.Parameters, inner));
         return Expression.Block(lambda.Body.Type, temporaries, outer);
@@ -87,6 +87,19 @@ internal sealed class Lowerer : GuardedExpressionVisitor
                 ? (Expression)Expression.Call(MathMethods.Pow, variable, right)
                 : Expression.MakeBinary(binary, variable, right);
             return Expression.Assign(variable, value);
+        }
+        if (CompoundAssignments.TryGetValue(node.NodeType, out var elementBinary) && node.Left is IndexExpression { Indexer: null, Arguments.Count: 1 } element
+            && node.Method is null && node.Conversion is null)
+        {
+            // a[i] op= v  ==>  { t = i; a[t] = a[t] op v }: the index is evaluated once, as C# does.
+            var array = Visit(element.Object)!;
+            var index = Expression.Variable(element.Arguments[0].Type, "index");
+            var target = Expression.ArrayAccess(array, index);
+            var right = Visit(node.Right)!;
+            var value = elementBinary == ExpressionType.Power
+                ? (Expression)Expression.Call(MathMethods.Pow, target, right)
+                : Expression.MakeBinary(elementBinary, target, right);
+            return Expression.Block(node.Type, [index], Expression.Assign(index, Visit(element.Arguments[0])!), Expression.Assign(target, value));
         }
         return base.VisitBinary(node);
     }

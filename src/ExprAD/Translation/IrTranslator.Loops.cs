@@ -107,6 +107,14 @@ internal sealed partial class IrTranslator
                 Exit(_builder.Unary(ExpressionType.Not, Required(conditional.Test)));
                 LoopStatement(conditional.IfTrue, isTail);
                 return;
+            case ConditionalExpression { Type: var type, IfFalse: DefaultExpression } conditional
+                when type == typeof(void) && BreaksAfter(conditional.IfTrue, loop) is { } before:
+                // if (c) { S; break; }  ==>  if (c) { S }; exit when c. Where c is false, the joins after the
+                // if hold the values from before S, so the iteration goes on as if S had not run.
+                var test = Required(conditional.Test);
+                Translate(Expression.IfThen(conditional.Test, before));
+                Exit(test);
+                return;
             case LabelExpression label when label.Target == loop.Continue && label.DefaultValue is null:
                 return;
             default:
@@ -163,6 +171,15 @@ internal sealed partial class IrTranslator
         BlockExpression { Variables.Count: 0, Expressions.Count: 1 } block => IsBreak(block.Expressions[0], loop),
         _ => false,
     };
+
+    /// <summary>For <c>{ S; break; }</c> where S does not jump: S as a block (keeping its variables), else null.</summary>
+    private static Expression? BreaksAfter(Expression node, LoopContext loop)
+    {
+        if (node is not BlockExpression { Expressions.Count: > 1 } block || !IsBreak(block.Expressions[^1], loop)) return null;
+        var before = block.Expressions.SkipLast(1).ToList();
+        if (before.Any(statement => JumpsOutOfLoop(statement, loop))) return null;
+        return Expression.Block(typeof(void), block.Variables, before);
+    }
 
     private static bool JumpsOutOfLoop(Expression node, LoopContext loop)
         => JumpFinder.Targets(node).Any(t => t == loop.Break || t == loop.Continue);

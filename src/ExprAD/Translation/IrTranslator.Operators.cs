@@ -67,7 +67,7 @@ internal sealed partial class IrTranslator
                 _ => nodeType,
             };
         }
-        if (nodeType == ExpressionType.ArrayIndex) return _builder.ArrayIndex(left, [right]);
+        if (nodeType == ExpressionType.ArrayIndex) return ReadElement(left, [right]);
         if (nodeType == ExpressionType.Coalesce) throw Errors.UnsupportedNode(node);
         var result = _builder.Binary(nodeType, left, right);
         if (result.Active && result.Definition is { Kind: OpKind.Binary } op && RuleTable.ForOperator(op.NodeType) is null)
@@ -77,9 +77,12 @@ internal sealed partial class IrTranslator
 
     private Value Assign(BinaryExpression node)
     {
+        if (node.Left is IndexExpression element) return AssignElement(node, element);
         if (node.Left is not ParameterExpression variable)
-            throw Errors.UnsupportedNode(node, "Only local variables can be assigned; array elements and fields are not supported by this version.");
-        var value = Required(node.Right);
+            throw Errors.UnsupportedNode(node, "Only local variables and elements of local arrays can be assigned; fields and properties cannot.");
+        var value = node.Right is NewArrayExpression array ? NewLocalArray(array, variable.Name) : Required(node.Right);
+        if (IrBuilder.IsLocalArray(value) && _loop is not null)
+            throw Errors.UnsupportedNode(node, "Assign local arrays to variables before loops, not inside them.");
         _variables[variable] = value;
         _generation++;
         return value;

@@ -62,6 +62,18 @@ internal sealed partial class IrTranslator
         return (translator._input, translator.TranslateOutputs(body));
     }
 
+    /// <summary>Translates a vector function that fills and returns a local array (new double[m], written by loops); returns that array.</summary>
+    public static (Value Input, Value Array) RunArray(IrBuilder builder, ParameterExpression input, Expression body)
+    {
+        var translator = new IrTranslator(builder, input);
+        var result = translator.Translate(body);
+        if (result is null || !IrBuilder.IsLocalArray(result))
+            throw Errors.UnsupportedNode(body,
+                "A vector function must return an array initializer, x => new[] { f0, f1, ... }, or a double array it creates "
+                + "(new double[m]) and fills, returned as the last expression of its body.");
+        return (translator._input, result);
+    }
+
     private Value[] TranslateOutputs(Expression body)
     {
         StackGuard.Check();
@@ -113,6 +125,7 @@ internal sealed partial class IrTranslator
         InvocationExpression invoke => throw Errors.DelegateInvoke(invoke),
         LambdaExpression => throw Errors.UnsupportedNode(node, "A lambda can only be differentiated where it is invoked."),
         LoopExpression loop => Loop(loop),
+        NewArrayExpression array => NewLocalArray(array, name: null),
         GotoExpression or LabelExpression => throw Errors.UnsupportedNode(node,
             "Gotos and labels are supported only as a loop's break and continue, at the top level of its body."),
         _ => throw Errors.UnsupportedNode(node),
@@ -143,7 +156,7 @@ internal sealed partial class IrTranslator
     {
         var target = Required(node.Object!);
         var indices = node.Arguments.Select(Required).ToArray();
-        if (node.Indexer is null) return _builder.ArrayIndex(target, indices);
+        if (node.Indexer is null) return ReadElement(target, indices);
         var getter = node.Indexer.GetGetMethod() ?? throw Errors.UnsupportedNode(node);
         return CallWithoutRule(getter, [target, .. indices], node);
     }
@@ -168,6 +181,7 @@ internal sealed partial class IrTranslator
 
     private Value? CallForEffect(MethodCallExpression node, List<Value> args)
     {
+        if (TryTranslateArgumentCheck(node, args)) return null;
         if (args.Any(a => a.Active || a == _input)) throw Errors.NoDerivativeRule(node.Method, node);
         _builder.Emit(OpKind.Call, typeof(void), args.ToArray(), active: false, token: null, pure: false, method: node.Method);
         return null;

@@ -13,6 +13,13 @@ internal static class VectorBody
     /// <summary>The number of outputs, or an exception naming the shape that is expected.</summary>
     public static int OutputCount(Expression body) => Initializer(body).Expressions.Count;
 
+    /// <summary>True when the body ends in an array initializer (one expression per output); false when it returns an array it fills.</summary>
+    public static bool HasInitializer(Expression body)
+    {
+        while (body is BlockExpression block) body = block.Expressions[^1];
+        return body is NewArrayExpression { NodeType: ExpressionType.NewArrayInit } array && array.Type == typeof(double[]);
+    }
+
     /// <summary>The scalar function computing output <paramref name="index"/> of <paramref name="f"/>.</summary>
     public static Expression<Func<double[], double>> Output(Expression<Func<double[], double[]>> f, int index)
         => Expression.Lambda<Func<double[], double>>(OutputBody(f.Body, index), $"{f.Name ?? "f"}_{index}", f.Parameters);

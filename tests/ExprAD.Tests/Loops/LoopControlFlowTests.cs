@@ -28,6 +28,27 @@ public class LoopControlFlowTests
     }
 
     [Theory]
+    [InlineData(new[] { 0.5, 1.5, 2.5, 0.7 })]
+    [InlineData(new[] { 0.5, 1.5, 1.8, 0.7 })]
+    public void BreakAfterStatementsInABranch(double[] x)
+    {
+        // s = 0; for i: { if (x[i] > 2) { s += x[i] * x[i]; break; } s += sin(x[i]); }
+        var s = Double("s");
+        var f = Lambda(Expression.Block([s], Expression.Assign(s, C(0)),
+            For("i", I(0), Length, (i, end) => Statements(
+                Expression.IfThen(Expression.GreaterThan(Xi(i), C(2)), Statements(Expression.AddAssign(s, Square(Xi(i))), Expression.Break(end))),
+                Expression.AddAssign(s, Sin(Xi(i))))),
+            s));
+        var hand = new double[x.Length];
+        for (var i = 0; i < x.Length; i++)
+        {
+            if (x[i] > 2) { hand[i] = 2 * x[i]; break; }
+            hand[i] = Math.Cos(x[i]);
+        }
+        LoopCheck.Run(f, x, seed: 11, hand);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void WhileLoopWithADataDependentExit(bool whileHelper)

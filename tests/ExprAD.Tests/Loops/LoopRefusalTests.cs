@@ -75,11 +75,12 @@ public class LoopRefusalTests
     }
 
     [Fact]
-    public void BreakInsideABranchAfterOtherStatements()
+    public void BreakInsideANestedBranch()
     {
-        // if (x[i] > 2) { s += 1; break; }   -- the break is not the whole branch
+        // if (x[i] > 2) { if (x[i] > 3) break; s += 1; }   -- the break is two levels deep
         var f = SumLoop((s, i, end) => Statements(
-            Expression.IfThen(Expression.GreaterThan(Xi(i), C(2)), Statements(Expression.AddAssign(s, C(1)), Expression.Break(end))),
+            Expression.IfThen(Expression.GreaterThan(Xi(i), C(2)),
+                Statements(Expression.IfThen(Expression.GreaterThan(Xi(i), C(3)), Expression.Break(end)), Expression.AddAssign(s, C(1)))),
             Expression.AddAssign(s, Xi(i))));
         AssertRefused(f, "break;");
     }

@@ -130,6 +130,69 @@ public class JacobianTests
         AssertClose(expected, jacobian, 1e-15);
     }
 
+    [Theory]
+    [InlineData(2, 5)]
+    [InlineData(6, 3)]
+    [InlineData(4, 4)]
+    public void FunctionsThatFillAnArrayInALoopHaveTheJacobianOfTheSameFunctionWrittenOut(int m, int n)
+    {
+        // r = new double[m]; for k < m: r[k] = sin((k + 1) x[k % n]) * x[(k + 1) % n]; then r[0] += r[m - 1]^2; return r.
+        var x = Expression.Parameter(typeof(double[]), "x");
+        var r = Expression.Variable(typeof(double[]), "r");
+        var k = Expression.Variable(typeof(int), "k");
+        var end = Expression.Label("end");
+        Expression X(Expression i) => Expression.ArrayIndex(x, i);
+        Expression R(Expression i) => Expression.ArrayAccess(r, i);
+        var nExpr = Expression.ArrayLength(x);
+        var body = Expression.Block([r, k],
+            Expression.Assign(r, Expression.NewArrayBounds(typeof(double), Expression.Constant(m))),
+            Expression.Assign(k, Expression.Constant(0)),
+            Expression.Loop(Expression.Block(
+                Expression.IfThen(Expression.Not(Expression.LessThan(k, Expression.Constant(m))), Expression.Break(end)),
+                Expression.Assign(R(k), Expression.Multiply(
+                    Expression.Call(typeof(Math).GetMethod(nameof(Math.Sin))!, Expression.Multiply(Expression.Convert(Expression.Add(k, Expression.Constant(1)), typeof(double)), X(Expression.Modulo(k, nExpr)))),
+                    X(Expression.Modulo(Expression.Add(k, Expression.Constant(1)), nExpr)))),
+                Expression.PostIncrementAssign(k)), end),
+            Expression.AddAssign(R(Expression.Constant(0)), Expression.Multiply(R(Expression.Constant(m - 1)), R(Expression.Constant(m - 1)))),
+            r);
+        var f = Expression.Lambda<Func<double[], double[]>>(body, x);
+        var point = FiniteDifferences.RandomPoint(new Random(m * 10 + n), n, -1, 1);
+        var values = new double[m];
+        var jacobian = new double[m, n];
+        AD.Jacobian(f)(point, values, jacobian);
+
+        // The same outputs as an array initializer, differentiated by the other path.
+        Expression<Func<double[], double>> Output(int i) => y => Math.Sin((i + 1) * y[i % y.Length]) * y[(i + 1) % y.Length];
+        var outputs = Enumerable.Range(0, m).Select(i => (Expression)Expression.Invoke(Output(i), x)).ToArray();
+        var last = outputs[m - 1];
+        outputs[0] = Expression.Add(outputs[0], Expression.Multiply(last, last));
+        var written = Expression.Lambda<Func<double[], double[]>>(Expression.NewArrayInit(typeof(double), outputs), x);
+        var (expectedValues, expected) = Evaluate(written, point, m);
+        AssertClose(expectedValues, values, 1e-15);
+        AssertClose(expected, jacobian, 1e-13);
+        Assert.Equal(expectedValues, f.Compile()(point));
+    }
+
+    [Fact]
+    public void AFilledArrayMustMatchTheValuesLength()
+    {
+        var x = Expression.Parameter(typeof(double[]), "x");
+        var r = Expression.Variable(typeof(double[]), "r");
+        var f = Expression.Lambda<Func<double[], double[]>>(Expression.Block([r],
+            Expression.Assign(r, Expression.NewArrayBounds(typeof(double), Expression.Constant(3))),
+            Expression.Assign(Expression.ArrayAccess(r, Expression.Constant(1)), Expression.ArrayIndex(x, Expression.Constant(0))),
+            r), x);
+        var jacobian = AD.Jacobian(f);
+        var error = Assert.Throws<ArgumentException>(() => jacobian([1.0, 2.0], new double[2], new double[2, 2]));
+        Assert.Contains("(2)", error.Message);
+        Assert.Contains("(3)", error.Message);
+        var values = new double[3];
+        var result = new double[3, 2];
+        jacobian([5.0, 2.0], values, result);
+        AssertClose([0.0, 5.0, 0.0], values, 0);
+        AssertClose(new double[,] { { 0, 0 }, { 1, 0 }, { 0, 0 } }, result, 0);
+    }
+
     [Fact]
     public void OneOutputIsTheGradient()
     {
@@ -160,6 +223,7 @@ public class JacobianTests
         var data = new double[3];
         var notInitializer = Assert.Throws<NotSupportedException>(() => AD.Jacobian(x => data));
         Assert.Contains("new[] {", notInitializer.Message);
+        Assert.Contains("new double[m]", notInitializer.Message);
         var noRule = Assert.Throws<NotSupportedException>(() => AD.Jacobian(x => new[] { x[0], Unknown(x[1]) }));
         Assert.Contains(nameof(Unknown), noRule.Message);
     }
