@@ -67,3 +67,44 @@ public class ProgressAndCancellationTests
         Assert.Equal(2, progress.Reports.Count);
     }
 }
+
+/// <summary>What the caller's own code throws is the caller's: it propagates unchanged, never read as a solver failure.</summary>
+public class CallerExceptionTests
+{
+    private sealed class Boom : Exception;
+
+    private static readonly Expression<Func<double[], double>> Rosenbrock =
+        x => 100 * (x[1] - x[0] * x[0]) * (x[1] - x[0] * x[0]) + (1 - x[0]) * (1 - x[0]);
+
+    [Theory]
+    [InlineData(MinimizationMethod.LBfgs, false)]
+    [InlineData(MinimizationMethod.Bfgs, false)]
+    [InlineData(MinimizationMethod.Newton, false)]
+    [InlineData(MinimizationMethod.LBfgs, true)]
+    public void An_exception_from_a_progress_handler_propagates_unchanged(MinimizationMethod method, bool bounded)
+    {
+        var progress = new RecordingProgress(p => { if (p.Iteration == 2) throw new Boom(); });
+        var options = new OptimizationOptions
+        {
+            Method = method, Progress = progress,
+            LowerBounds = bounded ? [-5, -5] : null, UpperBounds = bounded ? [5, 5] : null,
+        };
+        Assert.Throws<Boom>(() => Optimize.Minimize(Rosenbrock, [-1.2, 1], options));
+    }
+
+    [Fact]
+    public void An_exception_from_a_least_squares_progress_handler_propagates_unchanged()
+    {
+        var progress = new RecordingProgress(p => { if (p.Iteration == 2) throw new Boom(); });
+        Assert.Throws<Boom>(() => Optimize.LeastSquares(x => new[] { 10 * (x[1] - x[0] * x[0]), 1 - x[0] }, [-1.2, 1],
+            new OptimizationOptions { Progress = progress }));
+    }
+
+    [Fact]
+    public void An_exception_thrown_by_the_objective_itself_propagates_unchanged()
+    {
+        // x[2] is out of range once the solver asks for it: here, at once. A user bug, not a failed line search.
+        Expression<Func<double[], double>> f = x => x[0] * x[0] + (x[0] > 0.5 ? x[2] : 0);
+        Assert.Throws<IndexOutOfRangeException>(() => Optimize.Minimize(f, [3]));
+    }
+}

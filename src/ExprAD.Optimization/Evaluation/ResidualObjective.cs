@@ -24,6 +24,9 @@ internal sealed class ResidualObjective
     /// <summary>n, the number of parameters.</summary>
     public int Dimension { get; }
 
+    /// <summary>Exceptions from the caller's code during this run (see <see cref="CallerFaults"/>).</summary>
+    public CallerFaults Faults { get; } = new();
+
     /// <summary>m, the number of residuals.</summary>
     public int Count { get; }
     public int FunctionEvaluations { get; private set; }
@@ -36,18 +39,32 @@ internal sealed class ResidualObjective
     /// <summary>Writes r(x) and returns 0.5 * |r|^2 (+Infinity when not finite).</summary>
     public double Residuals(double[] x, double[] r)
     {
-        _cancellation.ThrowIfCancellationRequested();
-        FunctionEvaluations++;
-        _values(x, r);
+        try
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            FunctionEvaluations++;
+            _values(x, r);
+        }
+        catch (Exception e) when (Faults.Saw(e))
+        {
+            throw;
+        }
         return Remember(x, HalfSumOfSquares(r));
     }
 
     /// <summary>Writes r(x) and its Jacobian; returns 0.5 * |r|^2 (+Infinity when r or J is not finite).</summary>
     public double ResidualsAndJacobian(double[] x, double[] r, double[,] jacobian)
     {
-        _cancellation.ThrowIfCancellationRequested();
-        DerivativeEvaluations++;
-        _jacobian(x, r, jacobian);
+        try
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            DerivativeEvaluations++;
+            _jacobian(x, r, jacobian);
+        }
+        catch (Exception e) when (Faults.Saw(e))
+        {
+            throw;
+        }
         var f = HalfSumOfSquares(r);
         foreach (var j in jacobian)
             if (!double.IsFinite(j)) f = double.PositiveInfinity;

@@ -25,6 +25,9 @@ internal sealed class ScalarObjective
     }
 
     public int Dimension { get; }
+
+    /// <summary>Exceptions from the caller's code during this run (see <see cref="CallerFaults"/>).</summary>
+    public CallerFaults Faults { get; } = new();
     public int FunctionEvaluations { get; private set; }
     public int DerivativeEvaluations { get; private set; }
     public int HessianEvaluations { get; private set; }
@@ -36,25 +39,48 @@ internal sealed class ScalarObjective
     public double Value(double[] x)
     {
         if (_value is null) return ValueAndGradient(x, new double[x.Length]);
-        _cancellation.ThrowIfCancellationRequested();
-        FunctionEvaluations++;
-        return Remember(x, _value(x));
+        try
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            FunctionEvaluations++;
+            return Remember(x, _value(x));
+        }
+        catch (Exception e) when (Faults.Saw(e))
+        {
+            throw;
+        }
     }
 
     public double ValueAndGradient(double[] x, double[] gradient)
     {
-        _cancellation.ThrowIfCancellationRequested();
-        DerivativeEvaluations++;
-        var f = _gradient(x, gradient);
+        double f;
+        try
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            DerivativeEvaluations++;
+            f = _gradient(x, gradient);
+        }
+        catch (Exception e) when (Faults.Saw(e))
+        {
+            throw;
+        }
         if (!AllFinite(gradient)) f = double.PositiveInfinity;
         return Remember(x, f);
     }
 
     public double ValueGradientHessian(double[] x, double[] gradient, double[,] hessian)
     {
-        _cancellation.ThrowIfCancellationRequested();
-        HessianEvaluations++;
-        var f = _hessian!(x, gradient, hessian);
+        double f;
+        try
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            HessianEvaluations++;
+            f = _hessian!(x, gradient, hessian);
+        }
+        catch (Exception e) when (Faults.Saw(e))
+        {
+            throw;
+        }
         if (!AllFinite(gradient)) f = double.PositiveInfinity;
         foreach (var h in hessian)
             if (!double.IsFinite(h)) f = double.PositiveInfinity;

@@ -1,3 +1,5 @@
+using ExprAD.Optimization.Evaluation;
+
 namespace ExprAD.Optimization.Solvers;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace ExprAD.Optimization.Solvers;
 /// (Levenberg-Marquardt evaluates it once per accepted step). <see cref="Finish"/> reports the last iterate, which no
 /// later iteration starts from. The tests check that the count of reports equals the solver's iteration count.
 /// </summary>
-internal sealed class IterationTracker(IProgress<OptimizationProgress>? progress, Func<int> functionEvaluations, Func<int> derivativeEvaluations)
+internal sealed class IterationTracker(IProgress<OptimizationProgress>? progress, CallerFaults faults, Func<int> functionEvaluations, Func<int> derivativeEvaluations)
 {
     private double[]? _last;
 
@@ -25,7 +27,16 @@ internal sealed class IterationTracker(IProgress<OptimizationProgress>? progress
         if (_last.AsSpan().SequenceEqual(x)) return;
         _last = (double[])x.Clone();
         Count++;
-        progress?.Report(new OptimizationProgress(Count, (double[])x.Clone(), value, gradientNorm, functionEvaluations(), derivativeEvaluations()));
+        if (progress is null) return;
+        var snapshot = new OptimizationProgress(Count, (double[])x.Clone(), value, gradientNorm, functionEvaluations(), derivativeEvaluations());
+        try
+        {
+            progress.Report(snapshot);
+        }
+        catch (Exception e) when (faults.Saw(e))
+        {
+            throw;
+        }
     }
 
     /// <summary>Reports the final iterate if it was not reported yet.</summary>

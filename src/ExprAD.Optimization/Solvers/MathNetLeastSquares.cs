@@ -15,7 +15,7 @@ internal static class MathNetLeastSquares
     {
         var m = objective.Count;
         var n = objective.Dimension;
-        var tracker = new IterationTracker(options.Progress, () => objective.FunctionEvaluations, () => objective.DerivativeEvaluations);
+        var tracker = new IterationTracker(options.Progress, objective.Faults, () => objective.FunctionEvaluations, () => objective.DerivativeEvaluations);
         Vector<double> Model(Vector<double> p, Vector<double> _)
         {
             var r = new double[m];
@@ -56,7 +56,7 @@ internal static class MathNetLeastSquares
         }
         catch (Exception e)
         {
-            options.CancellationToken.ThrowIfCancellationRequested();
+            objective.Faults.RethrowIfAny();
             var found = double.IsFinite(objective.BestValue);
             return new OptimizationReport(found ? (double[])objective.BestX.Clone() : (double[])x0.Clone(), objective.BestValue, tracker.Count, false,
                 objective.FunctionEvaluations, objective.DerivativeEvaluations, 0,

@@ -14,7 +14,7 @@ internal static class MathNetMinimizer
 {
     public static OptimizationReport Run(ScalarObjective objective, double[] x0, OptimizationOptions options)
     {
-        var tracker = new IterationTracker(options.Progress, () => objective.FunctionEvaluations, () => objective.DerivativeEvaluations);
+        var tracker = new IterationTracker(options.Progress, objective.Faults, () => objective.FunctionEvaluations, () => objective.DerivativeEvaluations);
         var f = new MathNetObjective(objective, tracker);
         MinimizationResult result;
         try
@@ -23,8 +23,9 @@ internal static class MathNetMinimizer
         }
         catch (Exception e)
         {
-            // MathNet wraps what the objective throws ("Line search failed"): a cancellation is the caller's, not a failure.
-            options.CancellationToken.ThrowIfCancellationRequested();
+            // MathNet wraps what the objective throws ("Line search failed"): what the caller's code threw, a
+            // cancellation included, is the caller's, not a solver failure.
+            objective.Faults.RethrowIfAny();
             return Unconverged(objective, x0, tracker, e);
         }
         // Stuck where every value was rejected (x0 itself not finite): MathNet saw a zero gradient and stopped.

@@ -17,7 +17,7 @@ internal sealed class ModifiedNewton(ScalarObjective objective, OptimizationOpti
     public OptimizationReport Run(double[] x0)
     {
         var n = x0.Length;
-        var tracker = new IterationTracker(options.Progress, () => objective.FunctionEvaluations, () => objective.DerivativeEvaluations);
+        var tracker = new IterationTracker(options.Progress, objective.Faults, () => objective.FunctionEvaluations, () => objective.DerivativeEvaluations);
         var x = (double[])x0.Clone();
         var g = new double[n];
         var h = new double[n, n];

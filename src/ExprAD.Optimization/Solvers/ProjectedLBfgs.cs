@@ -18,7 +18,7 @@ internal sealed class ProjectedLBfgs(ScalarObjective objective, double[] lower, 
 
     public OptimizationReport Run(double[] x0)
     {
-        var tracker = new IterationTracker(options.Progress, () => objective.FunctionEvaluations, () => objective.DerivativeEvaluations);
+        var tracker = new IterationTracker(options.Progress, objective.Faults, () => objective.FunctionEvaluations, () => objective.DerivativeEvaluations);
         var x = new double[_n];
         for (var i = 0; i < _n; i++) x[i] = Math.Clamp(x0[i], lower[i], upper[i]);
         var g = new double[_n];
