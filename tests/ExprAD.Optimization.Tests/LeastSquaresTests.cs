@@ -1,0 +1,34 @@
+using System.Linq.Expressions;
+
+namespace ExprAD.Optimization.Tests;
+
+public class LeastSquaresTests
+{
+    [Fact]
+    public void Value_is_half_the_sum_of_squares()
+    {
+        // Inconsistent linear system: the least-squares solution of x = 1, x = 3 is 2, residuals (1, -1).
+        var result = Optimize.LeastSquares(x => new[] { x[0] - 1, x[0] - 3 }, [10]);
+        Assert.True(result.Converged);
+        Assert.Equal(2, result.X[0], 1e-6);
+        Assert.Equal(1.0, result.Value, 1e-8);
+    }
+
+    [Fact]
+    public void Rosenbrock_as_residuals()
+    {
+        var result = Optimize.LeastSquares(x => new[] { 10 * (x[1] - x[0] * x[0]), 1 - x[0] }, [-1.2, 1]);
+        Assert.True(result.Converged);
+        Assert.Equal(1, result.X[0], 1e-6);
+        Assert.Equal(1, result.X[1], 1e-6);
+    }
+
+    [Fact]
+    public void Residuals_over_captured_data_with_LINQ_are_not_an_array_initializer_and_are_refused_clearly()
+    {
+        double[] t = [1, 2, 3];
+        Expression<Func<double[], double[]>> r = x => t.Select(ti => x[0] * ti - 1).ToArray();
+        var e = Assert.ThrowsAny<NotSupportedException>(() => Optimize.LeastSquares(r, [0]));
+        Assert.False(string.IsNullOrEmpty(e.Message));
+    }
+}
