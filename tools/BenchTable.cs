@@ -88,7 +88,7 @@ Console.WriteLine($"{readme}: benchmark tables replaced ({files.Count} report fi
 return 0;
 
 /// <summary>One row of a BenchmarkDotNet report: a method of a class with one set of parameters.</summary>
-internal sealed record Row(string Type, string Method, string Parameters, double MeanNs, long? AllocatedBytes, string Job);
+internal sealed record Row(string Type, string Method, string Parameters, double MeanNs, double StandardDeviationNs, long? AllocatedBytes, string Job);
 
 /// <summary>One *-report-full.json: the machine it ran on and its rows.</summary>
 internal sealed record Report(string Path, string Machine, IReadOnlyList<Row> Rows)
@@ -121,6 +121,7 @@ internal sealed record Report(string Path, string Machine, IReadOnlyList<Row> Ro
                 benchmark.GetProperty("Method").GetString()!,
                 benchmark.GetProperty("Parameters").GetString() ?? "",
                 statistics.GetProperty("Mean").GetDouble(),
+                statistics.TryGetProperty("StandardDeviation", out var deviation) && deviation.ValueKind == JsonValueKind.Number ? deviation.GetDouble() : 0,
                 allocated,
                 job));
         }
@@ -174,7 +175,8 @@ internal static class Tables
 
         text.AppendLine("Run time of one call (mean). f: the plain compiled function `AD.Compile(f)`, the baseline; f, plain C#: the same "
             + "function written as C# loops, for scale; grad/f: ExprAD's value + gradient over f; vs hand: ExprAD over the hand-written "
-            + "gradient; FD and Torch columns: how many times faster ExprAD is. Every ratio comes from two rows of one BenchmarkDotNet run.");
+            + "gradient (± the spread from the iterations' standard deviations); FD and Torch columns: how many times faster ExprAD is. "
+            + "Every ratio comes from two rows of one BenchmarkDotNet run.");
         text.AppendLine();
         text.AppendLine("| scenario | f | f, plain C# | ExprAD f+grad | grad/f | hand-written f+grad | vs hand | central differences | ExprAD faster than FD | TorchSharp | ExprAD faster than Torch | ExprAD alloc/call | targets |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
@@ -243,9 +245,9 @@ internal static class Tables
                     Time(function?.MeanNs),
                     Time(handFunction?.MeanNs),
                     Time(exprAd?.MeanNs),
-                    Number(gradientRatio),
+                    Number(gradientRatio, exprAd, function),
                     Time(hand?.MeanNs),
-                    Number(handRatio),
+                    Number(handRatio, exprAd, hand),
                     differencesCell,
                     Speedup(finiteDifferenceSpeedup),
                     torch is null ? "not run" : Time(torch.MeanNs),
@@ -380,6 +382,20 @@ internal static class Tables
     };
 
     private static string Number(double? value) => value is null ? "" : Format($"{value:0.00}");
+
+    // A ratio with its spread: the standard deviations of the two rows' iterations, propagated to first order. With
+    // three iterations (the short job) it is a rough guide to the noise of the machine, not a confidence interval.
+    private static string Number(double? value, Row? numerator, Row? denominator)
+    {
+        if (value is null || numerator is null || denominator is null)
+        {
+            return Number(value);
+        }
+        double relative = Math.Sqrt(Math.Pow(numerator.StandardDeviationNs / numerator.MeanNs, 2)
+            + Math.Pow(denominator.StandardDeviationNs / denominator.MeanNs, 2));
+        double spread = value.Value * relative;
+        return spread > 0 ? Format($"{value:0.00} ± {spread:0.00}") : Number(value);
+    }
 
     private static string Speedup(double? value) => value is null ? "" : Format($"{value:0.#}x");
 
