@@ -46,6 +46,9 @@ public class StraightLineBenchmarks
     [Benchmark(Description = "f + gradient: hand-written reverse mode")]
     public double HandWrittenGradient() => StraightLineFunction.ValueAndGradient(_point, _gradient);
 
+    [Benchmark(Description = "f + gradient: central differences (2n+1 f calls)")]
+    public double CentralDifferences() => Benchmarks.CentralDifferences.ValueAndGradient(_compiledFunction, _point, _gradient);
+
     [Benchmark(Description = "f: hand-written plain C#")]
     public double HandWrittenFunction() => StraightLineFunction.Value(_point);
 }

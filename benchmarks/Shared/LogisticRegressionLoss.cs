@@ -72,6 +72,12 @@ public sealed class LogisticRegressionLoss
     /// <summary>The loss as an expression tree of LINQ sums over the captured data.</summary>
     public Expression<Func<double[], double>> Definition { get; }
 
+    /// <summary>The data matrix A, rows by features; shared, not copied, for other implementations of the loss (do not modify).</summary>
+    public double[,] Data => _data;
+
+    /// <summary>The labels y, +1 or -1; shared, not copied (do not modify).</summary>
+    public double[] Labels => _labels;
+
     /// <summary>The same loss as plain loops, in the same order of operations as <see cref="Definition"/>.</summary>
     /// <param name="w">Parameters; length <see cref="Features"/>.</param>
     public double Value(double[] w)

@@ -101,6 +101,12 @@ public sealed class MlpRegressionLoss
     /// <summary>The loss as an expression tree of nested LINQ sums over the captured data.</summary>
     public Expression<Func<double[], double>> Definition { get; }
 
+    /// <summary>The inputs X, rows by inputs; shared, not copied, for other implementations of the loss (do not modify).</summary>
+    public double[,] InputData => _inputs;
+
+    /// <summary>The regression targets y; shared, not copied (do not modify).</summary>
+    public double[] Targets => _targets;
+
     /// <summary>The same loss as plain loops, in the same order of operations as <see cref="Definition"/> (the square as e e).</summary>
     /// <param name="p">Packed parameters; length <see cref="Dimension"/>.</param>
     public double Value(double[] p)

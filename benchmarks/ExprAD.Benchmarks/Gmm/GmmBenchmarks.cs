@@ -1,18 +1,28 @@
+using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Filters;
 using ExprAD.Benchmarks.Shared;
 
 namespace ExprAD.Benchmarks;
 
 /// <summary>
-/// The ADBench GMM objective (LINQ form, <see cref="Gmm.Objective"/>) on ADBench's data files. Ratio column:
-/// time / AD.Compile(objective), the plain compiled function; the gradient target is 2.5.
+/// The ADBench GMM objective (LINQ form, <see cref="Gmm.Objective"/>) on every ADBench data file in
+/// data/adbench/gmm. Ratio column: time / AD.Compile(objective), the plain compiled function; the gradient target
+/// is 2.5. Central differences run only for files with at most <see cref="CentralDifferences.MaxInputs"/>
+/// parameters (the larger ones would need thousands of evaluations, seconds per gradient).
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(FiniteDifferencesOnlyForFewParameters))]
 public class GmmBenchmarks
 {
-    [Params("1k_gmm_d10_K25.txt")]
-    public string File { get; set; } = "1k_gmm_d10_K25.txt";
+    /// <summary>The ADBench files, smallest first.</summary>
+    public static IEnumerable<string> Files => GmmData.FileNames;
+
+    /// <summary>The input file, in data/adbench/gmm.</summary>
+    [ParamsSource(nameof(Files))]
+    public string File { get; set; } = "gmm_test.txt";
 
     private GmmData _data = null!;
     private double[] _parameters = [];
@@ -45,6 +55,22 @@ public class GmmBenchmarks
 
     [Benchmark(Description = "f + gradient: hand-written reverse mode")]
     public double HandWrittenGradient() => Gmm.ValueAndGradient(_data, _parameters, _gradient);
+
+    [Benchmark(Description = "f + gradient: central differences (2n+1 f calls)")]
+    public double CentralDifferences() => Benchmarks.CentralDifferences.ValueAndGradient(_function, _parameters, _gradient);
+
+    [Benchmark(Description = "f: hand-written plain C#")]
+    public double HandWrittenFunction() => Gmm.Value(_data, _parameters);
+
+    private sealed class FiniteDifferencesOnlyForFewParameters : ManualConfig
+    {
+        private static readonly ConcurrentDictionary<string, int> ParameterCounts = new();
+
+        public FiniteDifferencesOnlyForFewParameters() =>
+            AddFilter(new SimpleFilter(c => c.Descriptor.WorkloadMethod.Name != nameof(CentralDifferences)
+                || ParameterCounts.GetOrAdd((string)c.Parameters["File"], f => GmmData.LoadFile(f).ParameterCount)
+                    <= Benchmarks.CentralDifferences.MaxInputs));
+    }
 }
 
 /// <summary>Cost of AD.Differentiate (lower, translate, reverse, emit, compile) on the GMM objective; baseline AD.Compile.</summary>
@@ -59,6 +85,9 @@ public class GmmCompileBenchmarks
     [Benchmark(Baseline = true, Description = "AD.Compile: compile f (baseline)")]
     public Func<double[], double> Compile() => AD.Compile(_objective);
 
-    [Benchmark(Description = "AD.Differentiate")]
+    [Benchmark(Description = "AD.Differentiate: transform + simplify + compile")]
     public GradientFunc Differentiate() => AD.Differentiate(_objective);
+
+    [Benchmark(Description = "AD.GradientExpression: transform + simplify, no compile")]
+    public Expression<GradientFunc> GradientExpression() => AD.GradientExpression(_objective);
 }

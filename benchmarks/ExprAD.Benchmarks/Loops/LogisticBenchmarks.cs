@@ -47,6 +47,9 @@ public class LogisticBenchmarks
     [Benchmark(Description = "f + gradient: hand-written reverse mode")]
     public double HandWrittenGradient() => _loss.ValueAndGradient(_point, _gradient);
 
+    [Benchmark(Description = "f + gradient: central differences (2n+1 f calls)")]
+    public double CentralDifferences() => Benchmarks.CentralDifferences.ValueAndGradient(_compiledFunction, _point, _gradient);
+
     [Benchmark(Description = "f: hand-written plain C#")]
     public double HandWrittenFunction() => _loss.Value(_point);
 }

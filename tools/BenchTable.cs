@@ -1,0 +1,410 @@
+// Turns BenchmarkDotNet's exported results (*-report-full.json, written by benchmarks/ExprAD.Benchmarks and
+// benchmarks/ExprAD.Benchmarks.Torch) into the README's results tables, so the table is regenerated, not typed.
+//
+//   dotnet run tools/BenchTable.cs -- [--readme README.md] <artifacts folder or json file>...
+//
+// Without --readme the markdown goes to standard output; with it, the text between <!-- BENCHMARKS:BEGIN --> and
+// <!-- BENCHMARKS:END --> is replaced. Every ratio is taken between two rows of the same BenchmarkDotNet run (the
+// same report file): gradient / function, ExprAD / hand-written, finite differences / ExprAD, TorchSharp / ExprAD.
+// When a benchmark class appears in several reports, the newest report wins.
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+const string BeginMarker = "<!-- BENCHMARKS:BEGIN -->";
+const string EndMarker = "<!-- BENCHMARKS:END -->";
+
+string? readme = null;
+var inputs = new List<string>();
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--readme" && i + 1 < args.Length)
+    {
+        readme = args[++i];
+    }
+    else
+    {
+        inputs.Add(args[i]);
+    }
+}
+if (inputs.Count == 0)
+{
+    Console.Error.WriteLine("usage: dotnet run tools/BenchTable.cs -- [--readme README.md] <BenchmarkDotNet.Artifacts folder or *-report-full.json>...");
+    return 2;
+}
+
+var files = new List<FileInfo>();
+foreach (string input in inputs)
+{
+    if (File.Exists(input))
+    {
+        files.Add(new FileInfo(input));
+    }
+    else if (Directory.Exists(input))
+    {
+        files.AddRange(new DirectoryInfo(input).EnumerateFiles("*-report-full.json", SearchOption.AllDirectories));
+    }
+    else
+    {
+        Console.Error.WriteLine($"{input}: no such file or folder.");
+        return 2;
+    }
+}
+if (files.Count == 0)
+{
+    Console.Error.WriteLine("No *-report-full.json found: run the benchmarks first (they export JSON by default).");
+    return 1;
+}
+
+// Newest report per benchmark class.
+var reports = new Dictionary<string, Report>();
+foreach (var file in files.OrderBy(f => f.LastWriteTimeUtc))
+{
+    var report = Report.Load(file.FullName);
+    foreach (string type in report.Rows.Select(r => r.Type).Distinct())
+    {
+        reports[type] = report;
+    }
+}
+
+string table = Tables.Render(reports);
+if (readme is null)
+{
+    Console.Write(table);
+    return 0;
+}
+
+string text = File.ReadAllText(readme);
+int begin = text.IndexOf(BeginMarker, StringComparison.Ordinal);
+int end = text.IndexOf(EndMarker, StringComparison.Ordinal);
+if (begin < 0 || end < begin)
+{
+    Console.Error.WriteLine($"{readme}: needs the markers {BeginMarker} and {EndMarker}, in that order.");
+    return 1;
+}
+string updated = text[..(begin + BeginMarker.Length)] + "\n" + table + text[end..];
+File.WriteAllText(readme, updated);
+Console.WriteLine($"{readme}: benchmark tables replaced ({files.Count} report files).");
+return 0;
+
+/// <summary>One row of a BenchmarkDotNet report: a method of a class with one set of parameters.</summary>
+internal sealed record Row(string Type, string Method, string Parameters, double MeanNs, double StandardDeviationNs, long? AllocatedBytes, string Job);
+
+/// <summary>One *-report-full.json: the machine it ran on and its rows.</summary>
+internal sealed record Report(string Path, string Machine, IReadOnlyList<Row> Rows)
+{
+    public static Report Load(string path)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        var root = document.RootElement;
+        var host = root.GetProperty("HostEnvironmentInfo");
+        string Host(string name) => host.TryGetProperty(name, out var v) ? v.ToString() : "?";
+        string machine = $"{Host("ProcessorName")}, {Host("PhysicalCoreCount")} physical / {Host("LogicalCoreCount")} logical cores, "
+            + $"{Host("OsVersion")}, {Host("RuntimeVersion")}, {Host("Architecture")}, BenchmarkDotNet {Host("BenchmarkDotNetVersion")}";
+
+        var rows = new List<Row>();
+        foreach (var benchmark in root.GetProperty("Benchmarks").EnumerateArray())
+        {
+            if (!benchmark.TryGetProperty("Statistics", out var statistics) || statistics.ValueKind != JsonValueKind.Object)
+            {
+                continue; // a benchmark that failed has no statistics
+            }
+            long? allocated = benchmark.TryGetProperty("Memory", out var memory) && memory.ValueKind == JsonValueKind.Object
+                ? memory.GetProperty("BytesAllocatedPerOperation").GetInt64()
+                : null;
+            // DisplayInfo is "Type.'Description': Job(settings) [Parameters]"; the job's name is what precedes "(".
+            string display = benchmark.GetProperty("DisplayInfo").GetString() ?? "";
+            int colon = display.LastIndexOf("': ", StringComparison.Ordinal);
+            string job = colon < 0 ? "?" : display[(colon + 3)..].Split('(', ' ')[0];
+            rows.Add(new Row(
+                benchmark.GetProperty("Type").GetString()!,
+                benchmark.GetProperty("Method").GetString()!,
+                benchmark.GetProperty("Parameters").GetString() ?? "",
+                statistics.GetProperty("Mean").GetDouble(),
+                statistics.TryGetProperty("StandardDeviation", out var deviation) && deviation.ValueKind == JsonValueKind.Number ? deviation.GetDouble() : 0,
+                allocated,
+                job));
+        }
+        return new Report(path, machine, rows);
+    }
+}
+
+/// <summary>The markdown: machine lines, the run-time table, the compile-time table, the missed targets.</summary>
+internal static class Tables
+{
+    private const double GradientTarget = 3.0, GmmGradientTarget = 2.5, HandWrittenTarget = 1.2, TorchTarget = 10.0;
+    private const int TorchTargetMaxInputs = 1000;
+    private const double CompileTargetMs = 10.0;
+    private const int CompileTargetNodes = 1000;
+
+    // Main-project class -> scenario title. The Torch project's classes are the same names prefixed with "Torch".
+    private static readonly (string Type, string Title)[] RunTimeScenarios =
+    [
+        ("StraightLineBenchmarks", "Straight line, ~300 nodes, 20 inputs"),
+        ("RosenbrockBenchmarks", "Extended Rosenbrock"),
+        ("LogisticBenchmarks", "Logistic regression, m = 10,000, d = 20"),
+        ("MlpBenchmarks", "MLP 10-16-1 tanh, 1,000 rows, 193 weights"),
+        ("GmmBenchmarks", "ADBench GMM"),
+    ];
+
+    private static readonly (string Type, string Title)[] CompileScenarios =
+    [
+        ("DifferentiateBenchmarks", "Synthetic straight-line function"),
+        ("LoopCompileBenchmarks", "LINQ losses"),
+        ("GmmCompileBenchmarks", "ADBench GMM objective (1k_gmm_d10_K25)"),
+    ];
+
+    public static string Render(IReadOnlyDictionary<string, Report> reports)
+    {
+        var text = new StringBuilder();
+        var misses = new List<string>();
+
+        // Machine lines, one per distinct machine and job among the reports used.
+        var used = reports.Values.Distinct().ToList();
+        foreach (var group in used.GroupBy(r => r.Machine))
+        {
+            var jobs = group.SelectMany(r => r.Rows).Select(r => r.Job).Distinct().OrderBy(j => j);
+            text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {group.Key}; job: {string.Join(", ", jobs)}.");
+        }
+        if (used.SelectMany(r => r.Rows).Any(r => r.Job == "Dry"))
+        {
+            text.AppendLine();
+            text.AppendLine("**Dry job (one cold invocation per row): these numbers only show that the benchmarks run; do not read them as timings.**");
+        }
+        text.AppendLine();
+
+        text.AppendLine("Run time of one call (mean). f: the plain compiled function `AD.Compile(f)`, the baseline; f, plain C#: the same "
+            + "function written as C# loops, for scale; grad/f: ExprAD's value + gradient over f; vs hand: ExprAD over the hand-written "
+            + "gradient (± the spread from the iterations' standard deviations); FD and Torch columns: how many times faster ExprAD is. "
+            + "Every ratio comes from two rows of one BenchmarkDotNet run.");
+        text.AppendLine();
+        text.AppendLine("| scenario | f | f, plain C# | ExprAD f+grad | grad/f | hand-written f+grad | vs hand | central differences | ExprAD faster than FD | TorchSharp | ExprAD faster than Torch | ExprAD alloc/call | targets |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var (type, title) in RunTimeScenarios)
+        {
+            if (!reports.TryGetValue(type, out var report))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {title} | not run | | | | | | | | | | | |");
+                continue;
+            }
+            reports.TryGetValue("Torch" + type, out var torchReport);
+            var rows = report.Rows.Where(r => r.Type == type).ToList();
+            bool anyFiniteDifferences = rows.Any(r => r.Method == "CentralDifferences");
+            foreach (string parameters in rows.Select(r => r.Parameters).Distinct().OrderBy(p => Inputs(type, p)))
+            {
+                Row? Find(string method) => rows.FirstOrDefault(r => r.Method == method && r.Parameters == parameters);
+                var function = Find("Function");
+                var exprAd = Find("ExprADGradient");
+                var hand = Find("HandWrittenGradient");
+                var handFunction = Find("HandWrittenFunction");
+                var differences = Find("CentralDifferences");
+                var torchRows = torchReport?.Rows.Where(r => r.Type == "Torch" + type && r.Parameters == parameters).ToList();
+                var torch = torchRows?.FirstOrDefault(r => r.Method == "TorchGradient");
+                var torchExprAd = torchRows?.FirstOrDefault(r => r.Method == "ExprADGradient");
+                string name = parameters.Length == 0 ? title : $"{title}, {Describe(parameters)}";
+                int inputs = Inputs(type, parameters);
+
+                var rowMisses = new List<string>();
+                double target = type == "GmmBenchmarks" ? GmmGradientTarget : GradientTarget;
+                double? gradientRatio = Ratio(exprAd, function);
+                double? handRatio = Ratio(exprAd, hand);
+                double? finiteDifferenceSpeedup = Ratio(differences, exprAd);
+                double? torchSpeedup = Ratio(torch, torchExprAd);
+                if (exprAd is null)
+                {
+                    rowMisses.Add("ExprAD row failed");
+                }
+                if (gradientRatio > target)
+                {
+                    rowMisses.Add(Format($"grad/f {gradientRatio:0.##} > {target}"));
+                }
+                if (handRatio > HandWrittenTarget)
+                {
+                    rowMisses.Add(Format($"vs hand {handRatio:0.##} > {HandWrittenTarget}"));
+                }
+                if (exprAd?.AllocatedBytes > 0)
+                {
+                    rowMisses.Add(Format($"{exprAd.AllocatedBytes} B/call > 0"));
+                }
+                if (inputs <= TorchTargetMaxInputs && torchSpeedup < TorchTarget)
+                {
+                    rowMisses.Add(Format($"only {torchSpeedup:0.#}x faster than Torch < {TorchTarget}x"));
+                }
+                string targets = rowMisses.Count == 0 ? "met" : "**missed**: " + string.Join("; ", rowMisses);
+                if (torch is null && inputs <= TorchTargetMaxInputs)
+                {
+                    targets += " (Torch not measured)";
+                }
+                misses.AddRange(rowMisses.Select(m => $"{name}: {m}"));
+
+                string differencesCell = differences is not null
+                    ? Time(differences.MeanNs)
+                    : anyFiniteDifferences ? Format($"skipped: 2n = {2 * inputs:N0} f calls") : "";
+                text.AppendLine(string.Join(" | ",
+                    "| " + name,
+                    Time(function?.MeanNs),
+                    Time(handFunction?.MeanNs),
+                    Time(exprAd?.MeanNs),
+                    Number(gradientRatio, exprAd, function),
+                    Time(hand?.MeanNs),
+                    Number(handRatio, exprAd, hand),
+                    differencesCell,
+                    Speedup(finiteDifferenceSpeedup),
+                    torch is null ? "not run" : Time(torch.MeanNs),
+                    Speedup(torchSpeedup),
+                    Bytes(exprAd?.AllocatedBytes),
+                    targets) + " |");
+            }
+        }
+
+        text.AppendLine();
+        text.AppendLine("One-off cost of `AD.Differentiate` (lower, translate, reverse, simplify, emit, compile), against `AD.Compile(f)` "
+            + "(lower + `Expression.Compile`); GradientExpression is everything but the IL compilation.");
+        text.AppendLine();
+        text.AppendLine("| function | AD.Compile | AD.GradientExpression | AD.Differentiate | Differentiate / Compile | Differentiate allocates | target |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var (type, title) in CompileScenarios)
+        {
+            if (!reports.TryGetValue(type, out var report))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {title} | not run | | | | | |");
+                continue;
+            }
+            var rows = report.Rows.Where(r => r.Type == type).ToList();
+            foreach (string parameters in rows.Select(r => r.Parameters).Distinct().OrderBy(NumericValue).ThenBy(p => p, StringComparer.Ordinal))
+            {
+                Row? Find(string method) => rows.FirstOrDefault(r => r.Method == method && r.Parameters == parameters);
+                var compile = Find("Compile");
+                var expression = Find("GradientExpression");
+                var differentiate = Find("Differentiate");
+                string name = parameters.Length == 0 ? title : $"{title}, {Describe(parameters)}";
+                string target = "";
+                if (type == "DifferentiateBenchmarks" && parameters == $"Nodes={CompileTargetNodes}" && differentiate is not null)
+                {
+                    double ms = differentiate.MeanNs / 1e6;
+                    target = ms <= CompileTargetMs ? Format($"met (<= {CompileTargetMs} ms)") : Format($"**missed**: {ms:0.#} ms > {CompileTargetMs} ms");
+                    if (ms > CompileTargetMs)
+                    {
+                        misses.Add(Format($"{name}: Differentiate {ms:0.#} ms > {CompileTargetMs} ms"));
+                    }
+                }
+                text.AppendLine(string.Join(" | ",
+                    "| " + name,
+                    Time(compile?.MeanNs),
+                    Time(expression?.MeanNs),
+                    Time(differentiate?.MeanNs),
+                    Number(Ratio(differentiate, compile)),
+                    Bytes(differentiate?.AllocatedBytes),
+                    target) + " |");
+            }
+        }
+
+        text.AppendLine();
+        if (misses.Count == 0)
+        {
+            text.AppendLine("Every target is met in this run.");
+        }
+        else
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Targets missed in this run ({misses.Count}):");
+            text.AppendLine();
+            foreach (string miss in misses)
+            {
+                text.AppendLine("- " + miss);
+            }
+        }
+        return text.ToString();
+    }
+
+    // Number of inputs of a scenario, for the FD note and the Torch target (which applies for n <= 1,000).
+    private static int Inputs(string type, string parameters)
+    {
+        string value = parameters.Contains('=') ? parameters[(parameters.IndexOf('=') + 1)..] : "";
+        return type switch
+        {
+            "StraightLineBenchmarks" => 20,
+            "LogisticBenchmarks" => 20,
+            "MlpBenchmarks" => 10 * 16 + 16 + 16 + 1,
+            "RosenbrockBenchmarks" => int.Parse(value, CultureInfo.InvariantCulture),
+            "GmmBenchmarks" => GmmParameters(value),
+            _ => 0,
+        };
+    }
+
+    // K + K d + K d (d + 1) / 2, from the header "d K n" of the data file (data/adbench/gmm, from the repository root).
+    private static int GmmParameters(string file)
+    {
+        string path = Path.Combine("data", "adbench", "gmm", file);
+        if (!File.Exists(path))
+        {
+            return int.MaxValue;
+        }
+        using var reader = new StreamReader(path);
+        var header = (reader.ReadLine() ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        int d = int.Parse(header[0], CultureInfo.InvariantCulture), k = int.Parse(header[1], CultureInfo.InvariantCulture);
+        return k + k * d + k * d * (d + 1) / 2;
+    }
+
+    // "N=100000" -> "n = 100,000", "Nodes=1000" -> "1,000 nodes", "File=gmm_test.txt" -> "gmm_test", "Loss=Mlp" -> "Mlp".
+    private static string Describe(string parameters)
+    {
+        int equals = parameters.IndexOf('=');
+        if (equals < 0)
+        {
+            return parameters;
+        }
+        string name = parameters[..equals], value = parameters[(equals + 1)..];
+        if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int number))
+        {
+            value = number.ToString("N0", CultureInfo.InvariantCulture);
+        }
+        return name switch
+        {
+            "N" => "n = " + value,
+            "Nodes" => value + " nodes",
+            _ => value.Replace(".txt", "", StringComparison.Ordinal),
+        };
+    }
+
+    private static int NumericValue(string parameters) =>
+        int.TryParse(parameters[(parameters.IndexOf('=') + 1)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : 0;
+
+    private static double? Ratio(Row? numerator, Row? denominator) =>
+        numerator is null || denominator is null || denominator.MeanNs <= 0 ? null : numerator.MeanNs / denominator.MeanNs;
+
+    private static string Time(double? ns) => ns switch
+    {
+        null => "",
+        < 1e3 => Format($"{ns:0.#} ns"),
+        < 1e6 => Format($"{ns / 1e3:0.##} µs"),
+        < 1e9 => Format($"{ns / 1e6:0.##} ms"),
+        _ => Format($"{ns / 1e9:0.##} s"),
+    };
+
+    private static string Number(double? value) => value is null ? "" : Format($"{value:0.00}");
+
+    // A ratio with its spread: the standard deviations of the two rows' iterations, propagated to first order. With
+    // three iterations (the short job) it is a rough guide to the noise of the machine, not a confidence interval.
+    private static string Number(double? value, Row? numerator, Row? denominator)
+    {
+        if (value is null || numerator is null || denominator is null)
+        {
+            return Number(value);
+        }
+        double relative = Math.Sqrt(Math.Pow(numerator.StandardDeviationNs / numerator.MeanNs, 2)
+            + Math.Pow(denominator.StandardDeviationNs / denominator.MeanNs, 2));
+        double spread = value.Value * relative;
+        return spread > 0 ? Format($"{value:0.00} ± {spread:0.00}") : Number(value);
+    }
+
+    private static string Speedup(double? value) => value is null ? "" : Format($"{value:0.#}x");
+
+    private static string Bytes(long? bytes) => bytes switch
+    {
+        null => "",
+        < 10_000 => Format($"{bytes} B"),
+        _ => Format($"{bytes / 1024.0:N0} KB"),
+    };
+
+    private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
