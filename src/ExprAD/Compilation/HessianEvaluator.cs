@@ -21,9 +21,9 @@ internal sealed class HessianEvaluator(Expression<Func<double[], double>> f)
     {
         Check(x, gradient, hessian);
         var n = x.Length;
-        var direction = Scratch(ref t_direction, n);
-        var column = Scratch(ref t_column, n);
-        var slope = Scratch(ref t_slope, 1);
+        var direction = Scratch.Of(ref t_direction, n);
+        var column = Scratch.Of(ref t_column, n);
+        var slope = Scratch.Of(ref t_slope, 1);
         Array.Clear(direction);
         var value = 0.0;
         for (var j = 0; j < n; j++)
@@ -39,12 +39,6 @@ internal sealed class HessianEvaluator(Expression<Func<double[], double>> f)
             for (var j = 0; j < i; j++)
                 hessian[i, j] = hessian[j, i] = 0.5 * (hessian[i, j] + hessian[j, i]);
         return value;
-    }
-
-    private static double[] Scratch(ref double[]? cached, int length)
-    {
-        if (cached is null || cached.Length != length) cached = new double[length];
-        return cached;
     }
 
     private static void Check(double[] x, double[] gradient, double[,] hessian)

@@ -35,14 +35,14 @@ internal sealed class JacobianEvaluator
         Check(x, values, jacobian);
         var n = x.Length;
         if (PrefersForward(values.Length, n)) EvaluateForward(x, values, jacobian, n);
-        else _reverse.Value(x, values, jacobian, Scratch(ref t_direction, n));
+        else _reverse.Value(x, values, jacobian, Scratch.Of(ref t_direction, n));
     }
 
     private void EvaluateForward(double[] x, double[] values, double[,] jacobian, int n)
     {
-        var direction = Scratch(ref t_direction, n);
+        var direction = Scratch.Of(ref t_direction, n);
         var m = values.Length;
-        var column = Scratch(ref t_column, m);
+        var column = Scratch.Of(ref t_column, m);
         Array.Clear(direction);
         for (var j = 0; j < n; j++)
         {
@@ -83,12 +83,6 @@ internal sealed class JacobianEvaluator
     public static void CopyRow(double[] row, double[,] jacobian, int i)
     {
         for (var j = 0; j < row.Length; j++) jacobian[i, j] = row[j];
-    }
-
-    private static double[] Scratch(ref double[]? cached, int length)
-    {
-        if (cached is null || cached.Length != length) cached = new double[length];
-        return cached;
     }
 
     private void Check(double[] x, double[] values, double[,] jacobian)
