@@ -33,7 +33,9 @@ internal sealed class TangentSweep
     {
         var sweep = new TangentSweep(builder, input, direction);
         builder.Algebraic = true;
+        MarkPending(builder.Root, builder.Pending);
         sweep.Rewrite(builder.Root);
+        builder.Pending.Clear();
         builder.Algebraic = false;
         builder.Current = builder.Root;
         // A local array returned by a vector function has a tangent array rather than a tangent.
@@ -41,6 +43,28 @@ internal sealed class TangentSweep
     }
 
     private Value? TangentOf(Value value) => _tangents.GetValueOrDefault(value);
+
+    /// <summary>Every op of the forward code is pending until <see cref="Rewrite"/> puts it back in order.</summary>
+    private static void MarkPending(Block block, HashSet<Value> pending)
+    {
+        StackGuard.Check();
+        foreach (var instr in block.Instructions)
+        {
+            switch (instr)
+            {
+                case Op op:
+                    pending.Add(op.Result);
+                    break;
+                case IfInstr branch:
+                    MarkPending(branch.WhenTrue, pending);
+                    MarkPending(branch.WhenFalse, pending);
+                    break;
+                case LoopInstr loop:
+                    MarkPending(loop.Body, pending);
+                    break;
+            }
+        }
+    }
 
     /// <summary>Rebuilds the block's instruction list with tangent code after each instruction that needs it.</summary>
     private void Rewrite(Block block)
@@ -55,6 +79,7 @@ internal sealed class TangentSweep
             {
                 case Op op:
                     block.Instructions.Add(op);
+                    _builder.Pending.Remove(op.Result);
                     if (op.Result.Active) TangentOfOp(op);
                     break;
                 case IfInstr branch:

@@ -32,6 +32,12 @@ internal sealed partial class IrBuilder
     /// </summary>
     public bool Algebraic { get; set; }
 
+    /// <summary>
+    /// Values of ops that a pass rebuilding the instruction lists (forward mode) has taken out and not yet put
+    /// back: they are defined later than the code being built now, so they must not be shared into it.
+    /// </summary>
+    public HashSet<Value> Pending { get; } = [];
+
     public int ValueCount => _nextId;
 
     /// <summary>The array whose elements are differentiated (x); reads of other array inputs carry no derivative.</summary>
@@ -169,8 +175,8 @@ internal sealed partial class IrBuilder
         var hoistable = pure && (kind == OpKind.Member || nodeType == ExpressionType.ArrayLength) && args.All(IsNonNullInPrologue);
         var target = hoistable ? Prologue : Current;
         var key = pure ? OpKey.For(kind, nodeType, token, args) : null;
-        if (share && key is { } k && target.Find(k) is { } existing) return existing;
-        if (share && key is { } k2 && target != Current && Current.Find(k2) is { } visible) return visible;
+        if (share && key is { } k && target.Find(k) is { } existing && !Pending.Contains(existing)) return existing;
+        if (share && key is { } k2 && target != Current && Current.Find(k2) is { } visible && !Pending.Contains(visible)) return visible;
 
         var result = NewValue(type, active, target);
         var op = new Op

@@ -22,7 +22,7 @@ namespace ExprAD.Tests.Properties;
 /// All functions are finite on the whole sampling box [-2, 2]^k by construction: divisions are by 2 + sin(.),
 /// logarithms and square roots take 1 + a*a, exp takes tanh(.).
 /// </remarks>
-public class RandomExpressionTests(ITestOutputHelper output)
+public partial class RandomExpressionTests(ITestOutputHelper output)
 {
     private const int Expressions = 1000;
     private const int PointsPerExpression = 3;
