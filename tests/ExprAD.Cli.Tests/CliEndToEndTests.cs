@@ -147,7 +147,7 @@ public class CliEndToEndTests
     {
         var root = ToolRunner.Run("--help");
         Assert.True(root.ExitCode == 0, root.ToString());
-        foreach (string command in new[] { "grad", "show", "check" })
+        foreach (string command in new[] { "grad", "show", "check", "hessian", "minimize" })
         {
             Assert.Contains(command, root.Stdout, StringComparison.Ordinal);
         }

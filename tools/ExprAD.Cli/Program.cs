@@ -24,6 +24,15 @@ app.Configure(config =>
     config.AddCommand<CheckCommand>("check")
         .WithDescription("AD gradient against central finite differences, with the error (exit code 1 if they disagree).")
         .WithExample("check", "\"exp(x)*cos(y)\"", "--at", "x=0.5,y=1");
+    config.AddCommand<HessianCommand>("hessian")
+        .WithDescription("Value, gradient and Hessian matrix of a formula at a point (--at as for grad).")
+        .WithExample("hessian", "\"x^2*y + sin(y)\"", "--at", "x=1,y=2")
+        .WithExample("hessian", "\"sum(i, 0, n-1, x[i]^3)\"", "--at", "1,2,3");
+    config.AddCommand<MinimizeCommand>("minimize")
+        .WithDescription("Minimize a formula from --from (same syntax as --at): the point reached, value, iterations, evaluations, stop reason. Exit code 1 if it did not converge.")
+        .WithExample("minimize", "\"100*(y-x^2)^2 + (1-x)^2\"", "--from", "x=-1.2,y=1")
+        .WithExample("minimize", "\"100*(y-x^2)^2 + (1-x)^2\"", "--from", "x=-1.2,y=1", "--method", "newton")
+        .WithExample("minimize", "\"(x-2)^2 + (y+1)^2\"", "--from", "x=0,y=0", "--upper", "x=1", "--lower", "y=0");
 });
 // No command at all is a usage error: show the help, exit 2.
 return args.Length == 0 ? app.Run(["--help"]) + ErrorReport.UsageError : app.Run(args);

@@ -36,7 +36,7 @@ public abstract class FormulaCommand<TSettings> : Command<TSettings>
         }
         catch (IndexOutOfRangeException)
         {
-            return ErrorReport.Message("the formula reads x[i] outside the values given with --at", ErrorReport.UsageError);
+            return ErrorReport.Message($"the formula reads x[i] outside the values given with {settings.PointOption.Name}", ErrorReport.UsageError);
         }
     }
 
@@ -46,14 +46,15 @@ public abstract class FormulaCommand<TSettings> : Command<TSettings>
     /// </summary>
     private static string? PointHint(TSettings settings, FormulaException error)
     {
-        if (settings is not PointSettings { At: { } at })
+        var (option, text) = settings.PointOption;
+        if (text is null)
         {
             return null;
         }
         bool vector;
         try
         {
-            vector = EvaluationPoint.Parse(at).IsVector;
+            vector = EvaluationPoint.Parse(text, option).IsVector;
         }
         catch (UsageException)
         {
@@ -61,11 +62,11 @@ public abstract class FormulaCommand<TSettings> : Command<TSettings>
         }
         if (!vector && settings.Formula.Contains('[', StringComparison.Ordinal))
         {
-            return "x[i] needs a vector formula: give the vector as --at 1,2,3 (or x=1,2,3), without variable names";
+            return $"x[i] needs a vector formula: give the vector as {option} 1,2,3 (or x=1,2,3), without variable names";
         }
         if (vector && error.Message.StartsWith("unknown name", StringComparison.Ordinal))
         {
-            return "--at without names makes a vector formula over x[i] and n; name the variables as --at x=1,y=2";
+            return $"{option} without names makes a vector formula over x[i] and n; name the variables as {option} x=1,y=2";
         }
         return null;
     }
