@@ -5,7 +5,8 @@
 //
 // Without --readme the markdown goes to standard output; with it, the text between <!-- BENCHMARKS:BEGIN --> and
 // <!-- BENCHMARKS:END --> is replaced. Every ratio is taken between two rows of the same BenchmarkDotNet run (the
-// same report file): gradient / function, ExprAD / hand-written, finite differences / ExprAD, TorchSharp / ExprAD.
+// same report file): gradient / function, ExprAD / hand-written, finite differences / ExprAD, TorchSharp / ExprAD,
+// Hessian or Jacobian / function, Hessian-vector product / gradient.
 // When a benchmark class appears in several reports, the newest report wins.
 using System.Globalization;
 using System.Text;
@@ -299,6 +300,8 @@ internal static class Tables
             }
         }
 
+        HigherOrder.Render(text, reports, misses);
+
         text.AppendLine();
         if (misses.Count == 0)
         {
@@ -369,10 +372,10 @@ internal static class Tables
     private static int NumericValue(string parameters) =>
         int.TryParse(parameters[(parameters.IndexOf('=') + 1)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : 0;
 
-    private static double? Ratio(Row? numerator, Row? denominator) =>
+    internal static double? Ratio(Row? numerator, Row? denominator) =>
         numerator is null || denominator is null || denominator.MeanNs <= 0 ? null : numerator.MeanNs / denominator.MeanNs;
 
-    private static string Time(double? ns) => ns switch
+    internal static string Time(double? ns) => ns switch
     {
         null => "",
         < 1e3 => Format($"{ns:0.#} ns"),
@@ -381,11 +384,11 @@ internal static class Tables
         _ => Format($"{ns / 1e9:0.##} s"),
     };
 
-    private static string Number(double? value) => value is null ? "" : Format($"{value:0.00}");
+    internal static string Number(double? value) => value is null ? "" : Format($"{value:0.00}");
 
     // A ratio with its spread: the standard deviations of the two rows' iterations, propagated to first order. With
     // three iterations (the short job) it is a rough guide to the noise of the machine, not a confidence interval.
-    private static string Number(double? value, Row? numerator, Row? denominator)
+    internal static string Number(double? value, Row? numerator, Row? denominator)
     {
         if (value is null || numerator is null || denominator is null)
         {
@@ -399,12 +402,124 @@ internal static class Tables
 
     private static string Speedup(double? value) => value is null ? "" : Format($"{value:0.#}x");
 
-    private static string Bytes(long? bytes) => bytes switch
+    internal static string Bytes(long? bytes) => bytes switch
     {
         null => "",
         < 10_000 => Format($"{bytes} B"),
         _ => Format($"{bytes / 1024.0:N0} KB"),
     };
 
-    private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    internal static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// The higher-order tables (benchmarks/ExprAD.Benchmarks/HigherOrder): full Hessian and Jacobians against hand-written
+/// ones, and the cost of a Hessian-vector product in gradients. Ratios are between rows of one class (one run).
+/// </summary>
+internal static class HigherOrder
+{
+    private const double ProductTarget = 3.0;
+
+    // Class -> title, the ExprAD method and the hand-written method.
+    private static readonly (string Type, string Title, string ExprAd, string Hand)[] Scenarios =
+    [
+        ("HessianBenchmarks", "Hessian, n = 50 (Rosenbrock + sin(x_i x_i+1) + log-sum-exp of 3 dense forms)", "ExprADHessian", "HandWrittenHessian"),
+        ("SquareJacobianBenchmarks", "Jacobian, 100 x 100 (Broyden tridiagonal + dense sin coupling)", "ExprADJacobian", "HandWrittenJacobian"),
+        ("TallJacobianBenchmarks", "Jacobian, 1,000 x 10 (curve-fit residuals, 10 parameters)", "ExprADJacobian", "HandWrittenJacobian"),
+    ];
+
+    private const string ProductType = "HessianVectorProductBenchmarks";
+
+    public static void Render(StringBuilder text, IReadOnlyDictionary<string, Report> reports, List<string> misses)
+    {
+        text.AppendLine();
+        text.AppendLine("Hessians and Jacobians (f + gradient + Hessian, F + Jacobian), against hand-written ones. f: the plain compiled "
+            + "function `AD.Compile(f)`; for vector functions, which `AD.Compile` does not take, the AD-free plain C# F writing into "
+            + "the caller's array; F.Compile: `Expression.Compile` of the tree ExprAD sees, for scale. /f: cost in evaluations of f.");
+        text.AppendLine();
+        text.AppendLine("| scenario | f | F.Compile | ExprAD | ExprAD/f | hand-written | hand/f | ExprAD/hand | ExprAD alloc/call |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (type, title, exprAdMethod, handMethod) in Scenarios)
+        {
+            if (!reports.TryGetValue(type, out var report))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {title} | not run | | | | | | | |");
+                continue;
+            }
+            var rows = report.Rows.Where(r => r.Type == type).ToList();
+            Row? Find(string method) => rows.FirstOrDefault(r => r.Method == method);
+            var function = Find("Function");
+            var compiled = Find("CompiledFunction");
+            var exprAd = Find(exprAdMethod);
+            var hand = Find(handMethod);
+            if (exprAd is null)
+            {
+                misses.Add($"{title}: ExprAD row failed");
+            }
+            else if (exprAd.AllocatedBytes > 0)
+            {
+                misses.Add(Tables.Format($"{title}: {exprAd.AllocatedBytes} B/call > 0"));
+            }
+            text.AppendLine(string.Join(" | ",
+                "| " + title,
+                Tables.Time(function?.MeanNs),
+                Tables.Time(compiled?.MeanNs),
+                Tables.Time(exprAd?.MeanNs),
+                Tables.Number(Tables.Ratio(exprAd, function), exprAd, function),
+                Tables.Time(hand?.MeanNs),
+                Tables.Number(Tables.Ratio(hand, function), hand, function),
+                Tables.Number(Tables.Ratio(exprAd, hand), exprAd, hand),
+                Tables.Bytes(exprAd?.AllocatedBytes)) + " |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Hessian-vector product (`AD.HessianVectorProduct`, f + H v) against the gradient (`AD.Differentiate`, f + gradient) of the same function; target HVP/gradient <= {ProductTarget}.");
+        text.AppendLine();
+        text.AppendLine("| function | f | f+grad | f+Hv | grad/f | Hv/f | HVP/gradient | HVP alloc/call | target |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        if (!reports.TryGetValue(ProductType, out var products))
+        {
+            text.AppendLine("| Hessian-vector products | not run | | | | | | | |");
+            return;
+        }
+        var productRows = products.Rows.Where(r => r.Type == ProductType).ToList();
+        foreach (string parameters in productRows.Select(r => r.Parameters).Distinct().OrderBy(p => p, StringComparer.Ordinal))
+        {
+            Row? Find(string method) => productRows.FirstOrDefault(r => r.Method == method && r.Parameters == parameters);
+            var function = Find("PlainFunction");
+            var gradient = Find("ExprADGradient");
+            var product = Find("ExprADHessianVectorProduct");
+            string name = parameters switch
+            {
+                "Function=Coupled50" => "Hessian scenario's function, n = 50",
+                "Function=Rosenbrock1000" => "Extended Rosenbrock, n = 1,000",
+                _ => parameters,
+            };
+            double? ratio = Tables.Ratio(product, gradient);
+            var rowMisses = new List<string>();
+            if (product is null)
+            {
+                rowMisses.Add("HVP row failed");
+            }
+            if (ratio > ProductTarget)
+            {
+                rowMisses.Add(Tables.Format($"HVP/gradient {ratio:0.##} > {ProductTarget}"));
+            }
+            if (product?.AllocatedBytes > 0)
+            {
+                rowMisses.Add(Tables.Format($"HVP {product.AllocatedBytes} B/call > 0"));
+            }
+            misses.AddRange(rowMisses.Select(m => $"{name}: {m}"));
+            text.AppendLine(string.Join(" | ",
+                "| " + name,
+                Tables.Time(function?.MeanNs),
+                Tables.Time(gradient?.MeanNs),
+                Tables.Time(product?.MeanNs),
+                Tables.Number(Tables.Ratio(gradient, function), gradient, function),
+                Tables.Number(Tables.Ratio(product, function), product, function),
+                Tables.Number(ratio, product, gradient),
+                Tables.Bytes(product?.AllocatedBytes),
+                rowMisses.Count == 0 ? "met" : "**missed**: " + string.Join("; ", rowMisses)) + " |");
+        }
+    }
 }
