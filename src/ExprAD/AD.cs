@@ -82,7 +82,8 @@ public static class AD
     /// <summary>
     /// Value, gradient and Hessian of f: n Hessian-vector products (reverse over forward mode), one per
     /// unit vector, symmetrized. Loops, LINQ and conditionals work as they do for gradients. Safe to call
-    /// from many threads; allocates nothing per call once warm.
+    /// from many threads; allocates nothing per call once warm, unless f creates local arrays
+    /// (<c>new double[n]</c>), which are allocated on every sweep.
     /// </summary>
     /// <param name="f">The function to differentiate twice.</param>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
@@ -115,7 +116,8 @@ public static class AD
     /// end a block that computes shared values first). The mode is picked per call from the shape: forward
     /// mode, one sweep per input over all outputs at once, when outputs outnumber inputs; reverse mode, one
     /// gradient per output, otherwise. The delegate is safe to call from many threads and allocates nothing
-    /// per call once warm.
+    /// per call once warm, unless F creates local arrays (a body that fills <c>new double[m]</c>): those are
+    /// allocated on every sweep.
     /// </summary>
     /// <param name="f">The vector function to differentiate.</param>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
