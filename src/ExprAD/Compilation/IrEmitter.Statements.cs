@@ -112,7 +112,7 @@ internal sealed partial class IrEmitter
             }
             var leave = new List<Expression>();
             for (var j = 0; j < loop.Carried.Count; j++)
-                if (_uses.GetValueOrDefault(loop.Carried[j].After) > 0)
+                if (_uses.GetValueOrDefault(loop.Carried[j].After) > 0 || loop.AfterSlots is not null)
                     leave.Add(Expression.Assign(LocalOf(loop.Carried[j].After), ValueOf(exit.Values[j])));
             if (loop.Records) leave.Add(Expression.Assign(VariableOf(loop.ExitTaken!), Expression.Constant(exitIndex)));
             leave.Add(Expression.Break(breakLabel));
@@ -123,6 +123,10 @@ internal sealed partial class IrEmitter
         for (var j = 0; j < loop.Carried.Count; j++) body.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Next)));
         if (loop.Records) body.Add(Expression.PreIncrementAssign(VariableOf(loop.TripCount!)));
         statements.Add(Expression.Loop(Expression.Block(typeof(void), body), breakLabel));
+        if (loop.AfterSlots is { } slots)
+            for (var j = 0; j < slots.Count; j++)
+                if (_liveSlots.Contains(slots[j]))
+                    statements.Add(Expression.Call(_tape!, PushMethod, ToTape(LocalOf(loop.Carried[j].After))));
     }
 
     /// <summary>

@@ -12,7 +12,8 @@ namespace ExprAD.Differentiation;
 /// <param name="builder">Where the copies are emitted.</param>
 /// <param name="map">Values of the source replaced in the copy (a loop's heads by their restored values); filled as it copies.</param>
 /// <param name="overwrittenLater">Arrays whose elements may have changed since the forward sweep read them: recomputed reads of them are marked unstable.</param>
-internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, Func<Value, bool> overwrittenLater)
+/// <param name="replayed">Nested reductions not recomputed: their results are already in <paramref name="map"/> (popped), and a <see cref="ReplayInstr"/> marks their place.</param>
+internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, Func<Value, bool> overwrittenLater, IReadOnlySet<LoopInstr>? replayed = null)
 {
     public Value Map(Value value) => map.TryGetValue(value, out var mapped) ? mapped : value;
 
@@ -33,6 +34,9 @@ internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, 
                     break;
                 case IfInstr branch:
                     target.Instructions.Add(CloneIf(branch, target));
+                    break;
+                case LoopInstr loop when replayed?.Contains(loop) == true:
+                    target.Instructions.Add(new ReplayInstr(loop, Map));
                     break;
                 case LoopInstr loop:
                     target.Instructions.Add(CloneLoop(loop, target));
@@ -88,6 +92,16 @@ internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, 
             map[join.Result] = result;
             copy.Joins.Add(new Join(result, Map(join.WhenTrue), Map(join.WhenFalse)));
         }
+        return copy;
+    }
+
+    /// <summary>A copy of <paramref name="loop"/> in <paramref name="parent"/> (not added to it), for replaying a nested reduction.</summary>
+    public LoopInstr CopyLoop(LoopInstr loop, Block parent)
+    {
+        var saved = builder.Current;
+        builder.Current = parent;
+        var copy = CloneLoop(loop, parent);
+        builder.Current = saved;
         return copy;
     }
 

@@ -20,6 +20,9 @@ internal sealed partial class ReverseSweep
         if (ArraysAllowFusion(loop) && TryFuseReduction(loop, active, seeds)) return;
 
         loop.Records = true;
+        // Inside another loop the taped results live only until this loop's reverse, once per outer iteration;
+        // at the top level they would stay for the whole call (a loss over 10^6 rows must keep O(1) memory).
+        if (forwardBlock != _builder.Root) TapeNestedReductions(loop);
         loop.TripCount = _builder.NewVariable(typeof(int), "trips");
         loop.ExitTaken = _builder.NewVariable(typeof(int), "exit");
         foreach (var carried in loop.Carried)
@@ -41,6 +44,101 @@ internal sealed partial class ReverseSweep
         outer.Instructions.Add(new ReverseLoopInstr(loop, iteration, partial, full));
         for (var j = 0; j < active.Count; j++)
             AddTerm(active[j].Init, _builder.ReadVariable(carriedAdjoints[j]));
+    }
+
+    /// <summary>
+    /// Nested reductions at the top level of a recorded loop's body (a dot product inside a loop over
+    /// hidden units, say) keep their results on the tape, so the reverse sweep need not run them again just
+    /// to know their values; they are reversed by one replay (<see cref="ReverseReplay"/>).
+    /// </summary>
+    private void TapeNestedReductions(LoopInstr loop)
+    {
+        foreach (var instr in loop.Body.Instructions)
+            if (instr is LoopInstr nested && nested.AfterSlots is null && IsReplayableReduction(nested))
+                nested.AfterSlots = nested.Carried.Select(c => new TapeSlot(c.After.Type)).ToList();
+    }
+
+    /// <summary>The shape <see cref="TryFuseReduction"/> needs, whatever the adjoints arriving after the loop.</summary>
+    private bool IsReplayableReduction(LoopInstr loop)
+    {
+        if (!ArraysAllowFusion(loop)) return false;
+        var active = loop.Carried.Where(c => c.Head.Active).ToList();
+        if (active.Count == 0) return false;
+        foreach (var exit in loop.Exits)
+            for (var j = 0; j < loop.Carried.Count; j++)
+                if (loop.Carried[j].Head.Active && exit.Values[j] != loop.Carried[j].Head) return false;
+        var headUses = new Dictionary<Value, int>();
+        CountHeadUses(loop.Body, active.Select(c => c.Head).ToHashSet(), headUses);
+        return active.All(c => headUses.GetValueOrDefault(c.Head) == 1 && OnlyAccumulates(loop, c));
+    }
+
+    /// <summary>
+    /// The reverse of a nested reduction whose results were popped: with the adjoints of its results now
+    /// known, every iteration's reverse is independent of the others, so one copy of the loop runs forward,
+    /// each iteration recomputing its values and reversing them at once (as a fused reduction does).
+    /// </summary>
+    private void ReverseReplay(ReplayInstr replay)
+    {
+        var original = replay.Original;
+        var active = original.Carried.Where(c => c.Head.Active).ToList();
+        var seeds = active.Select(c => TakeAdjoint(replay.Map(c.After))).ToList();
+        if (seeds.All(s => s is null)) return;
+        var outer = _builder.Current;
+        var copy = CopyWithMap(original, outer, replay.Map);
+        outer.Instructions.Add(copy);
+        var copyActive = copy.Carried.Where(c => c.Head.Active).ToList();
+        var fused = new Block(copy.Body);
+        _reverseOf[copy.Body] = fused;
+        _builder.Current = fused;
+        for (var j = 0; j < copyActive.Count; j++)
+            if (seeds[j] is { } seed) AddTerm(copyActive[j].Next, seed);
+        Reverse(copy.Body);
+        copy.FusedReverse = fused;
+        _builder.Current = outer;
+        // Nothing to do per iteration (s = s - 1): the adjoints pass straight through, and the copy need not run.
+        if (fused.Instructions.Count == 0) outer.Instructions.Remove(copy);
+        for (var j = 0; j < copyActive.Count; j++)
+            if (seeds[j] is { } seed) AddTerm(copyActive[j].Init, seed);
+    }
+
+    /// <summary>A copy of <paramref name="loop"/> whose outside values are translated by <paramref name="map"/> (the recomputed iteration's).</summary>
+    private LoopInstr CopyWithMap(LoopInstr loop, Block parent, Func<Value, Value> map)
+    {
+        var outside = new Dictionary<Value, Value>();
+        var cloner = new IrCloner(_builder, outside, array => false);
+        foreach (var value in ValuesFromOutside(loop)) outside[value] = map(value);
+        return cloner.CopyLoop(loop, parent);
+    }
+
+    /// <summary>Values used inside the loop (its inits included) that it does not define.</summary>
+    private static HashSet<Value> ValuesFromOutside(LoopInstr loop)
+    {
+        var used = new HashSet<Value>();
+        foreach (var carried in loop.Carried) used.Add(carried.Init);
+        void Walk(Block block)
+        {
+            foreach (var instr in block.Instructions)
+            {
+                foreach (var value in InstrUses.UsedBy(instr)) used.Add(value);
+                switch (instr)
+                {
+                    case IfInstr branch:
+                        Walk(branch.WhenTrue);
+                        Walk(branch.WhenFalse);
+                        break;
+                    case LoopInstr inner:
+                        Walk(inner.Body);
+                        break;
+                    case StoreElementInstr store:
+                        used.Add(store.Array);
+                        used.Add(store.Index);
+                        used.Add(store.Value);
+                        break;
+                }
+            }
+        }
+        Walk(loop.Body);
+        return used;
     }
 
     /// <summary>
@@ -82,6 +180,11 @@ internal sealed partial class ReverseSweep
     /// </summary>
     private static bool OnlyAccumulates(LoopInstr loop, Carried carried)
     {
+        // The updated value must not feed anything else in the iteration (a2 += tanh(a0) after a0 -= 1):
+        // then the adjoint of the carried value would differ from one iteration to the next.
+        var nextUses = new Dictionary<Value, int>();
+        CountHeadUses(loop.Body, [carried.Next], nextUses);
+        if (nextUses.GetValueOrDefault(carried.Next) > 0) return false;
         if (carried.Next.Definition is { Kind: OpKind.Binary } op && op.Result.Block == loop.Body)
             return op.NodeType == System.Linq.Expressions.ExpressionType.Add && op.Args.Contains(carried.Head)
                    || op.NodeType == System.Linq.Expressions.ExpressionType.Subtract && op.Args[0] == carried.Head && op.Args[1] != carried.Head;
@@ -134,6 +237,16 @@ internal sealed partial class ReverseSweep
 
         var index = _builder.ReadVariable(iteration);
         var heads = new Dictionary<Value, Value>();
+        // Results of nested reductions were pushed after their loops, later than the heads: they come off first,
+        // those of the iteration's last loops first; an iteration that left early pushed only those before its exit.
+        var replayed = new HashSet<LoopInstr>();
+        for (var i = upTo - 1; i >= 0; i--)
+        {
+            if (loop.Body.Instructions[i] is not LoopInstr { AfterSlots: { } slots } nested) continue;
+            replayed.Add(nested);
+            for (var j = slots.Count - 1; j >= 0; j--)
+                heads[nested.Carried[j].After] = _builder.TapePop(slots[j], nested.Carried[j].After.Active);
+        }
         // Pops come in the reverse order of the pushes at the top of each forward iteration.
         for (var j = loop.Carried.Count - 1; j >= 0; j--)
         {
@@ -143,7 +256,7 @@ internal sealed partial class ReverseSweep
                 : _builder.TapePop(carried.Slot!, carried.Head.Active);
         }
 
-        var cloner = new IrCloner(_builder, heads, array => _arrayOrder.WrittenInOrAfter(array, loop));
+        var cloner = new IrCloner(_builder, heads, array => _arrayOrder.WrittenInOrAfter(array, loop), replayed);
         var start = body.Instructions.Count;
         cloner.CloneInstructions(loop.Body, upTo, body);
         var end = body.Instructions.Count;

@@ -79,6 +79,9 @@ internal sealed partial class ReverseSweep
                 case ClearArrayInstr clear:
                     ReverseClear(clear);
                     break;
+                case ReplayInstr replay:
+                    ReverseReplay(replay);
+                    break;
             }
         }
     }

@@ -169,6 +169,25 @@ internal sealed class LoopInstr(Block body) : Instr
 
     /// <summary>For a reduction: the reverse of one iteration, run at the end of each forward iteration.</summary>
     public Block? FusedReverse { get; set; }
+
+    /// <summary>
+    /// Set on a reduction nested at the top level of a recorded loop: its values after the loop are pushed
+    /// on the tape (one slot per carried value), so the enclosing loop's reverse pops them instead of
+    /// running this loop again, and reverses it by replaying it once with the adjoints known (<see cref="ReplayInstr"/>).
+    /// </summary>
+    public List<TapeSlot>? AfterSlots { get; set; }
+}
+
+/// <summary>
+/// Stands, in a recomputed iteration, for a nested reduction whose results were popped from the tape
+/// (<see cref="LoopInstr.AfterSlots"/>): no code runs here in the forward direction; the reverse sweep
+/// replays the loop with its adjoints at this point. <see cref="Map"/> translates the original loop's
+/// values into the recomputed iteration's.
+/// </summary>
+internal sealed class ReplayInstr(LoopInstr original, Func<Value, Value> map) : Instr
+{
+    public LoopInstr Original { get; } = original;
+    public Func<Value, Value> Map { get; } = map;
 }
 
 /// <summary>Leaves the enclosing loop when <see cref="Condition"/> holds; <see cref="Values"/> are the carried values at that point.</summary>

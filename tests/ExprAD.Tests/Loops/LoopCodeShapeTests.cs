@@ -44,8 +44,9 @@ public class LoopCodeShapeTests
     {
         var data = DataSet.Random(1, rows: 50, features: 3, classification: false);
         var printed = AD.ToCSharp(AD.GradientExpression(Mlp(data, hidden: 4)));
-        // Three nested loops forward, and their reverses: no unrolling of the 50 x 4 x 3 iterations.
-        Assert.True(Occurrences(printed, "while (true)") >= 6, printed);
+        // Three nested loops forward, and the reverses of the two inner ones (the rows loop's reverse is fused
+        // into it, the dot product's is one replay): no unrolling of the 50 x 4 x 3 iterations.
+        Assert.True(Occurrences(printed, "while (true)") >= 5, printed);
         Assert.True(printed.Length < 20_000, $"{printed.Length} characters");
     }
 

@@ -129,3 +129,44 @@ public class ReturnTests
         LoopCheck.Run(f, x, seed: 25, hand);
     }
 }
+
+/// <summary>Reductions: when a loop may be reversed in one pass (fused or replayed), and when it may not.</summary>
+public class ReductionShapeTests
+{
+    [Fact]
+    public void AnAccumulatorWhoseUpdatedValueFeedsAnotherSumIsNotTreatedAsAReduction()
+    {
+        // s += x[i]; t += tanh(s): the adjoint of s changes from one iteration to the next.
+        var s = Double("s");
+        var t = Double("t");
+        var f = Lambda(Expression.Block([s, t], Expression.Assign(s, C(0)), Expression.Assign(t, C(0)),
+            For("i", I(0), Length, i => Statements(Expression.AddAssign(s, Xi(i)), Expression.AddAssign(t, Tanh(s)))),
+            t));
+        double[] x = [0.3, -0.2, 0.5, 0.1];
+        var hand = new double[x.Length];
+        double prefix = 0;
+        var sech2 = new double[x.Length];
+        for (var i = 0; i < x.Length; i++) { prefix += x[i]; sech2[i] = 1 - Math.Tanh(prefix) * Math.Tanh(prefix); }
+        for (var i = 0; i < x.Length; i++) for (var k = i; k < x.Length; k++) hand[i] += sech2[k];
+        LoopCheck.Run(f, x, seed: 31, hand);
+    }
+
+    [Theory]
+    [InlineData(3, 4)]
+    [InlineData(5, 2)]
+    public void NestedDotProductsInsideARecordedLoopAreTapedAndReplayed(int hidden, int inputs)
+    {
+        // rows: loss += (sum_j v_j tanh(sum_k w_jk x_k...))^2 : the j loop is recorded inside the fused rows loop,
+        // its dot products are taped and reversed by one replay each.
+        var random = new Random(hidden * 10 + inputs);
+        var data = new double[6, inputs];
+        for (var r = 0; r < 6; r++) for (var k = 0; k < inputs; k++) data[r, k] = random.NextDouble() - 0.5;
+        int h = hidden, d = inputs;
+        Expression<Func<double[], double>> f = p => Enumerable.Range(0, 6).Sum(r => Math.Pow(
+            Enumerable.Range(0, h).Sum(j => p[h * d + j] * Math.Tanh(Enumerable.Range(0, d).Sum(k => p[j * d + k] * data[r, k]))) - 0.3, 2));
+        var x = Enumerable.Range(0, h * d + h).Select(i => Math.Sin(i + 1.0)).ToArray();
+        var printed = AD.ToCSharp(AD.GradientExpression(f));
+        Assert.Contains("tape.Push", printed);
+        LoopCheck.Run(f, x, seed: 32, perCoordinate: true);
+    }
+}
