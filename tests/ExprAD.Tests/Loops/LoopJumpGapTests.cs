@@ -144,4 +144,21 @@ public class LoopJumpGapTests
             Assert.True(Math.Abs((plus[i] - minus[i]) / (2 * h) - product[i]) <= 1e-5 * (1 + Math.Abs(product[i])),
                 $"(Hv)[{i}] = {product[i]}, differences of the gradient {(plus[i] - minus[i]) / (2 * h)}");
     }
+
+    /// <summary>
+    /// Two generated programs (depth-4 nests with arrays, nested jumps and returns) whose gradient and forward mode compile
+    /// and check, but whose Hessian-vector product tree is rejected by the CLR when compiled. The trees blow up: seed
+    /// 300916 has 797 nodes, its gradient tree 307,950 nodes with 34,559 block variables, its HVP tree 572,026 nodes with
+    /// 67,459 variables (seed 302621: 735; 565,397 and 61,779; 942,699 and 110,341), past the 65,535 locals a method may have.
+    /// </summary>
+    [Theory(Skip = "library bug: AD.HessianVectorProduct throws InvalidProgramException (Common Language Runtime detected an invalid program)")]
+    [InlineData(300916)]
+    [InlineData(302621)]
+    public void HessianVectorProductOfAGeneratedDepthFourProgramCompiles(int seed)
+    {
+        var f = new LoopProgramGenerator(seed, LoopProgramOptions.All with { MaxDepth = 4 }).Program();
+        AD.Differentiate(f);
+        AD.DirectionalDerivative(f);
+        AD.HessianVectorProduct(f);
+    }
 }

@@ -13,10 +13,11 @@ namespace ExprAD.Tests.Loops;
 /// written and read anywhere, which the library may refuse at Differentiate time. Indices are computed and kept in
 /// range, e.g. <c>(i * 3 + 1) % a.Length</c>.
 /// </param>
+/// <param name="FreeArrayShare">The share of local arrays that are read and written anywhere (the rest are split between filled-once and accumulated-into arrays).</param>
 /// <param name="Jumps">Breaks and continues nested inside conditionals of loop bodies (the loops advance their counters before any continue).</param>
 /// <param name="Returns">Returns from inside loops, nested loops and branches (the body ends with the return label and a fall-through value).</param>
 public sealed record LoopProgramOptions(bool Conditionals = true, bool Breaks = true, int MaxDepth = 3,
-    bool Arrays = false, bool Jumps = false, bool Returns = false)
+    bool Arrays = false, bool Jumps = false, bool Returns = false, double FreeArrayShare = 0.15)
 {
     /// <summary>Everything on: local arrays, jumps nested in conditionals, returns.</summary>
     public static LoopProgramOptions All => new(Arrays: true, Jumps: true, Returns: true);
@@ -534,7 +535,7 @@ public sealed class LoopProgramGenerator
                     break;
             }
             var r = _rng.NextDouble();
-            var role = r < 0.42 ? ArrayRole.Fill : r < 0.85 ? ArrayRole.Accumulate : ArrayRole.Free;
+            var role = r >= 1 - _options.FreeArrayShare ? ArrayRole.Free : r < 0.5 * (1 - _options.FreeArrayShare) ? ArrayRole.Fill : ArrayRole.Accumulate;
             Features.Add($"array role {role}");
             var array = new LocalArray(b, length, lengthIsN, role);
             statements.Add(Expression.Assign(b, create));

@@ -57,6 +57,8 @@ public partial class RandomLoopProgramTests
         public int HvpOracleInaccurate;
         public int ForwardOnlyChecked;
         public int KnownJumpRefusals;
+        public int HvpOfRefused;
+        public int HvpOfRefusedChecked;
         public readonly Dictionary<string, int> RefusalReasons = [];
         public readonly List<string> Failures = [];
 
@@ -67,7 +69,8 @@ public partial class RandomLoopProgramTests
             => $"{Programs} programs, {Refused} refused by Differentiate; {Points} points, {TooLarge} too large; " +
                $"gradient vs finite differences checked at {GradientChecked} ({GradientOracleInaccurate} skipped), forward vs reverse at {ForwardChecked}, " +
                $"Hessian-vector product vs differences of the gradient at {HvpChecked} ({HvpOracleInaccurate} skipped); " +
-               $"forward mode of refused programs vs finite differences at {ForwardOnlyChecked}; {Failures.Count} failures";
+               $"forward mode of refused programs vs finite differences at {ForwardOnlyChecked}; " +
+               $"{HvpOfRefused} refused programs whose Hessian-vector product was accepted, checked against differences of the forward-mode gradient at {HvpOfRefusedChecked}; {Failures.Count} failures";
     }
 
     [Fact]
@@ -108,7 +111,8 @@ public partial class RandomLoopProgramTests
         return stats;
     }
 
-    private static void CheckExtendedProgram(int seed, LoopProgramOptions options, ExtendedStats stats)
+    private static void CheckExtendedProgram(int seed, LoopProgramOptions options, ExtendedStats stats,
+        Func<HessianVectorProductFunc, HessianVectorProductFunc>? mutateHvp = null)
     {
         var generator = new LoopProgramGenerator(seed, options);
         var f = generator.Program();
@@ -140,6 +144,7 @@ public partial class RandomLoopProgramTests
         Build("AD.Differentiate", () => gradient = AD.Differentiate(f));
         Build("AD.DirectionalDerivative", () => directional = AD.DirectionalDerivative(f));
         Build("AD.HessianVectorProduct", () => hvp = AD.HessianVectorProduct(f));
+        if (hvp is not null && mutateHvp is not null) hvp = mutateHvp(hvp);
         if (refusals.Count > 0)
         {
             if (gradient is null)
@@ -159,7 +164,7 @@ public partial class RandomLoopProgramTests
                 stats.Failures.Add($"AD.HessianVectorProduct refused what Differentiate accepted: {refusals[0].Reason}\n{Where()}");
         }
         if (gradient is null && hvp is not null)
-            stats.Failures.Add($"AD.HessianVectorProduct accepted a program that Differentiate refused\n{Where()}");
+            stats.HvpOfRefused++; // reverse over forward may not need what the gradient's reverse sweep would: checked below against forward mode
         if (compiled is null || directional is null) return;
 
         var rng = new Random(seed);
@@ -188,6 +193,7 @@ public partial class RandomLoopProgramTests
                     Assert.True(Math.Abs(fd0 - forward) <= tolerance0,
                         $"forward mode (of a refused program) {Numeric.R(forward)} vs finite differences {Numeric.R(fd0)}, |diff| {Math.Abs(fd0 - forward):E3} > {tolerance0:E3}; v [{FiniteDifferences.Format(v)}]");
                     stats.ForwardOnlyChecked++;
+                    if (hvp is not null && CheckHvp(hvp, y => ForwardGradient(directional, y), x, v, reference)) stats.HvpOfRefusedChecked++;
                     continue;
                 }
 
@@ -216,26 +222,8 @@ public partial class RandomLoopProgramTests
                 else stats.GradientOracleInaccurate++;
 
                 if (hvp is null) continue;
-                var product = new double[x.Length];
-                Array.Fill(product, Numeric.Sentinel);
-                var hvpValue = hvp((double[])x.Clone(), (double[])v.Clone(), product);
-                Numeric.AssertSameBits(reference, hvpValue, "Hessian-vector product's value vs f.Compile()");
-                Assert.All(product, t => Assert.True(double.IsFinite(t) && t != Numeric.Sentinel, $"Hessian-vector product entry {Numeric.R(t)}"));
-                var step = 1e-5 * Math.Max(1, x.Max(Math.Abs));
-                var d1 = GradientDifference(gradient, x, v, step);
-                var d2 = GradientDifference(gradient, x, v, 2 * step);
-                var hvpTolerance = HvpTolerance * (1 + LoopCheck.Norm(product));
-                var hvpError = d1.Zip(d2, (a, b) => Math.Abs(a - b) / 3).Max();
-                if (!(hvpError <= 0.1 * hvpTolerance))
-                {
-                    stats.HvpOracleInaccurate++;
-                    continue;
-                }
-                for (var i = 0; i < x.Length; i++)
-                    Assert.True(Math.Abs(d1[i] - product[i]) <= hvpTolerance,
-                        $"(Hv)[{i}] = {Numeric.R(product[i])}, differences of the gradient {Numeric.R(d1[i])} (error estimate {hvpError:E2}); " +
-                        $"Hv [{FiniteDifferences.Format(product)}], differences [{FiniteDifferences.Format(d1)}], v [{FiniteDifferences.Format(v)}]");
-                stats.HvpChecked++;
+                if (CheckHvp(hvp, y => Numeric.Evaluate(gradient, y).Gradient, x, v, reference)) stats.HvpChecked++;
+                else stats.HvpOracleInaccurate++;
             }
             catch (Exception e)
             {
@@ -254,13 +242,69 @@ public partial class RandomLoopProgramTests
         return reason.Contains("written again", StringComparison.Ordinal) ? "an array element written again (local array read in a loop)" : reason[..Math.Min(reason.Length, 160)];
     }
 
-    private static double[] GradientDifference(GradientFunc gradient, double[] x, double[] v, double h)
+    private static double[] GradientDifference(Func<double[], double[]> gradient, double[] x, double[] v, double h)
     {
-        var plus = new double[x.Length];
-        var minus = new double[x.Length];
-        gradient(FiniteDifferences.Offset(x, v, h), plus);
-        gradient(FiniteDifferences.Offset(x, v, -h), minus);
+        var plus = gradient(FiniteDifferences.Offset(x, v, h));
+        var minus = gradient(FiniteDifferences.Offset(x, v, -h));
         return plus.Zip(minus, (a, b) => (a - b) / (2 * h)).ToArray();
+    }
+
+    /// <summary>The gradient by forward mode, one unit direction at a time.</summary>
+    private static double[] ForwardGradient(DirectionalDerivativeFunc directional, double[] x)
+        => Enumerable.Range(0, x.Length).Select(i =>
+        {
+            var unit = new double[x.Length];
+            unit[i] = 1;
+            return directional(x, unit);
+        }).ToArray();
+
+    /// <summary>
+    /// Checks H v against central differences of <paramref name="gradient"/> (steps h and 2h for the error estimate);
+    /// false when that estimate is too large to check at this point. Also checks the returned value's bits.
+    /// </summary>
+    private static bool CheckHvp(HessianVectorProductFunc hvp, Func<double[], double[]> gradient, double[] x, double[] v, double reference)
+    {
+        var product = new double[x.Length];
+        Array.Fill(product, Numeric.Sentinel);
+        var hvpValue = hvp((double[])x.Clone(), (double[])v.Clone(), product);
+        Numeric.AssertSameBits(reference, hvpValue, "Hessian-vector product's value vs f.Compile()");
+        Assert.All(product, t => Assert.True(double.IsFinite(t) && t != Numeric.Sentinel, $"Hessian-vector product entry {Numeric.R(t)}"));
+        var step = 1e-5 * Math.Max(1, x.Max(Math.Abs));
+        var d1 = GradientDifference(gradient, x, v, step);
+        var d2 = GradientDifference(gradient, x, v, 2 * step);
+        var hvpTolerance = HvpTolerance * (1 + LoopCheck.Norm(product));
+        var hvpError = d1.Zip(d2, (a, b) => Math.Abs(a - b) / 3).Max();
+        if (!(hvpError <= 0.1 * hvpTolerance)) return false;
+        for (var i = 0; i < x.Length; i++)
+            Assert.True(Math.Abs(d1[i] - product[i]) <= hvpTolerance,
+                $"(Hv)[{i}] = {Numeric.R(product[i])}, differences of the gradient {Numeric.R(d1[i])} (error estimate {hvpError:E2}); " +
+                $"Hv [{FiniteDifferences.Format(product)}], differences [{FiniteDifferences.Format(d1)}], v [{FiniteDifferences.Format(v)}]");
+        return true;
+    }
+
+    [Fact]
+    public void HarnessDetectsAHessianVectorProductOffBy1e3()
+    {
+        // The second-order check must be able to fail: 1e-3 added to one entry of Hv is caught on (nearly) every
+        // program whose Hv was checked at both points unmutated (it is within the tolerance only where |Hv|_2 > 99).
+        var (good, caught) = (0, 0);
+        for (var seed = 70_000; seed < 70_000 + ExtendedProgramCount && good < 30; seed++)
+        {
+            var plain = new ExtendedStats();
+            CheckExtendedProgram(seed, LoopProgramOptions.All, plain);
+            if (plain.Failures.Count > 0 || plain.HvpChecked < PointsPerProgram) continue;
+            good++;
+            var mutated = new ExtendedStats();
+            CheckExtendedProgram(seed, LoopProgramOptions.All, mutated, inner => (x, v, product) =>
+            {
+                var value = inner(x, v, product);
+                product[0] += 1e-3;
+                return value;
+            });
+            if (mutated.Failures.Any(f => f.Contains("(Hv)[0]", StringComparison.Ordinal))) caught++;
+        }
+        Assert.True(good >= 30, $"only {good} passing programs to mutate");
+        Assert.True(caught >= 0.9 * good, $"only {caught} of {good} programs caught the mutated Hessian-vector product");
     }
 
     [Fact]
