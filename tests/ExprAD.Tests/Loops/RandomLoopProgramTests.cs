@@ -18,7 +18,7 @@ namespace ExprAD.Tests.Loops;
 /// data-dependent break flips within the step. Programs are numbered by seed; a failure prints the seed, the
 /// point and the program as C#.
 /// </remarks>
-public class RandomLoopProgramTests(ITestOutputHelper output)
+public partial class RandomLoopProgramTests(ITestOutputHelper output)
 {
     private const int Programs = 500;
     private const int PointsPerProgram = 2;

@@ -1,0 +1,359 @@
+using System.Diagnostics;
+using System.Linq.Expressions;
+using ExprAD.Tests.TestSupport;
+
+namespace ExprAD.Tests.Loops;
+
+/// <summary>
+/// The random loop programs with local arrays, breaks and continues nested in conditionals, and returns
+/// (<see cref="LoopProgramOptions.All"/>), through every mode: the gradient against central differences, forward
+/// mode against the gradient, and the Hessian-vector product against central differences of the gradient.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A program may be refused, but only by <see cref="AD.Differentiate"/> (a <see cref="NotSupportedException"/>
+/// saying an array element is "written again"), only when it has an array that is read and written anywhere
+/// (<see cref="LoopProgramGenerator.HasFreeArray"/>: the arrays filled once and the arrays only accumulated into
+/// are always accepted), and at most on <see cref="MaxRefusedShare"/> of the programs, so the property is not vacuous.
+/// A refused program is still checked in forward mode against central differences. Anything thrown when a
+/// compiled delegate is called is a failure.
+/// </para>
+/// <para>
+/// Tolerances. Gradient: as in the first-order property. Forward vs reverse mode: |D_v f - &lt;g, v&gt;| &lt;=
+/// 1e-9 (1 + |g|_2), the two modes sum the same partials in other orders. Hessian-vector product:
+/// (g(x + hv) - g(x - hv)) / 2h with h = 1e-5 max(1, |x|_inf) against Hv, entry by entry, within 1e-5 (1 + |Hv|_2);
+/// points where that difference's own error estimate (from h and 2h) is above a tenth of it are skipped, which is
+/// also what happens when a branch, break, continue or return decision flips within the step.
+/// </para>
+/// </remarks>
+public partial class RandomLoopProgramTests
+{
+    private const int ExtendedProgramCount = 250;
+    private const double MaxRefusedShare = 0.3;
+    private const double ForwardTolerance = 1e-9;
+    private const double HvpTolerance = 1e-5;
+
+    /// <summary>
+    /// Refusals of continues in shapes the translator does not take yet (see <see cref="LoopJumpGapTests"/>): tolerated here, counted
+    /// among the refusals, and printed. Every pipeline refuses them alike (they share the front end).
+    /// </summary>
+    private static readonly string[] KnownJumpLimitations =
+    [
+        "A break after if (c) continue; in the same iteration is not supported",
+        "if (c) continue; is supported only where nothing else of the iteration follows",
+        "A break or continue must be a statement at the top level of the loop body",
+    ];
+
+    private sealed class ExtendedStats
+    {
+        public int Programs;
+        public int Refused;
+        public int Points;
+        public int TooLarge;
+        public int GradientChecked;
+        public int GradientOracleInaccurate;
+        public int ForwardChecked;
+        public int HvpChecked;
+        public int HvpOracleInaccurate;
+        public int ForwardOnlyChecked;
+        public int KnownJumpRefusals;
+        public int HvpOfRefused;
+        public int HvpOfRefusedChecked;
+        public readonly Dictionary<string, int> RefusalReasons = [];
+        public readonly List<string> Failures = [];
+
+        public int AcceptedPoints => Points - TooLarge - RefusedPoints;
+        public int RefusedPoints;
+
+        public override string ToString()
+            => $"{Programs} programs, {Refused} refused by Differentiate; {Points} points, {TooLarge} too large; " +
+               $"gradient vs finite differences checked at {GradientChecked} ({GradientOracleInaccurate} skipped), forward vs reverse at {ForwardChecked}, " +
+               $"Hessian-vector product vs differences of the gradient at {HvpChecked} ({HvpOracleInaccurate} skipped); " +
+               $"forward mode of refused programs vs finite differences at {ForwardOnlyChecked}; " +
+               $"{HvpOfRefused} refused programs whose Hessian-vector product was accepted, checked against differences of the forward-mode gradient at {HvpOfRefusedChecked}; {Failures.Count} failures";
+    }
+
+    [Fact]
+    public void RandomProgramsWithArraysJumpsAndReturns()
+    {
+        var stats = RunExtended(LoopProgramOptions.All, firstSeed: 70_000, ExtendedProgramCount);
+        Assert.True(stats.Refused <= MaxRefusedShare * stats.Programs, $"too many refusals, the property is nearly vacuous: {stats}");
+        Assert.True(stats.GradientChecked >= 0.7 * stats.AcceptedPoints, stats.ToString());
+        Assert.True(stats.HvpChecked >= 0.6 * stats.AcceptedPoints, stats.ToString());
+        Assert.Equal(stats.AcceptedPoints, stats.ForwardChecked);
+    }
+
+    /// <summary>Each new construct on its own, so that a failure points at it.</summary>
+    [Theory]
+    [InlineData(true, false, false, 80_000)]
+    [InlineData(false, true, false, 81_000)]
+    [InlineData(false, false, true, 82_000)]
+    public void RandomProgramsWithOneNewConstruct(bool arrays, bool jumps, bool returns, int firstSeed)
+    {
+        var stats = RunExtended(new LoopProgramOptions(Arrays: arrays, Jumps: jumps, Returns: returns), firstSeed, programs: 80);
+        if (!arrays) Assert.Equal(stats.KnownJumpRefusals, stats.Refused);
+        Assert.True(stats.GradientChecked >= 0.7 * stats.AcceptedPoints, stats.ToString());
+    }
+
+    private ExtendedStats RunExtended(LoopProgramOptions options, int firstSeed, int programs)
+    {
+        var stats = new ExtendedStats();
+        var clock = Stopwatch.StartNew();
+        for (var seed = firstSeed; seed < firstSeed + programs; seed++) CheckExtendedProgram(seed, options, stats);
+        output.WriteLine($"{stats} in {clock.Elapsed.TotalSeconds:F1} s");
+        foreach (var (reason, count) in stats.RefusalReasons) output.WriteLine($"refused {count}x: {reason}");
+        foreach (var group in stats.Failures.GroupBy(f => f.Split('\n')[0][..Math.Min(200, f.Split('\n')[0].Length)]))
+            output.WriteLine($"{group.Count()} failures: {group.Key}");
+        foreach (var failure in stats.Failures.Take(5)) output.WriteLine(failure);
+        Assert.True(stats.Failures.Count == 0,
+            $"{stats.Failures.Count} of {stats.Programs} programs failed; the first:\n{string.Join("\n\n", stats.Failures.Take(3))}");
+        Assert.Equal(programs, stats.Programs);
+        return stats;
+    }
+
+    private static void CheckExtendedProgram(int seed, LoopProgramOptions options, ExtendedStats stats,
+        Func<HessianVectorProductFunc, HessianVectorProductFunc>? mutateHvp = null)
+    {
+        var generator = new LoopProgramGenerator(seed, options);
+        var f = generator.Program();
+        stats.Programs++;
+        string Where(double[]? x = null) => $"seed {seed} ({options})" + (x is null ? "" : $" at x = [{FiniteDifferences.Format(x)}]") + $":\n{AD.ToCSharp(f)}";
+
+        var plain = f.Compile();
+        Func<double[], double>? compiled = null;
+        DirectionalDerivativeFunc? directional = null;
+        GradientFunc? gradient = null;
+        HessianVectorProductFunc? hvp = null;
+        var refusals = new List<(string Mode, string Reason)>();
+        void Build(string mode, Action build)
+        {
+            try
+            {
+                build();
+            }
+            catch (NotSupportedException e)
+            {
+                refusals.Add((mode, Reason(e.Message)));
+            }
+            catch (Exception e)
+            {
+                stats.Failures.Add($"{mode} threw {e.GetType().Name}: {e.Message}\n{Where()}");
+            }
+        }
+        Build("AD.Compile", () => compiled = AD.Compile(f));
+        Build("AD.Differentiate", () => gradient = AD.Differentiate(f));
+        Build("AD.DirectionalDerivative", () => directional = AD.DirectionalDerivative(f));
+        Build("AD.HessianVectorProduct", () => hvp = AD.HessianVectorProduct(f));
+        if (hvp is not null && mutateHvp is not null) hvp = mutateHvp(hvp);
+        if (refusals.Count > 0)
+        {
+            if (gradient is null)
+            {
+                stats.Refused++;
+                var reason = refusals.First(r => r.Mode == "AD.Differentiate").Reason;
+                stats.RefusalReasons[reason] = stats.RefusalReasons.GetValueOrDefault(reason) + 1;
+                if (KnownJumpLimitations.Contains(reason)) stats.KnownJumpRefusals++;
+                else if (!reason.Contains("written again", StringComparison.Ordinal))
+                    stats.Failures.Add($"refused: {reason} ({string.Join(", ", refusals.Select(r => r.Mode))})\n{Where()}");
+                else if (!generator.HasFreeArray)
+                    stats.Failures.Add($"refused a program whose arrays are only filled once or accumulated into: {reason}\n{Where()}");
+            }
+            foreach (var (mode, reason) in refusals.Where(r => r.Mode is not "AD.Differentiate" and not "AD.HessianVectorProduct" && (gradient is not null || !KnownJumpLimitations.Contains(r.Reason))))
+                stats.Failures.Add($"{mode} refused (Differentiate {(gradient is null ? "refused too" : "accepted")}): {reason}\n{Where()}");
+            if (gradient is not null && hvp is null)
+                stats.Failures.Add($"AD.HessianVectorProduct refused what Differentiate accepted: {refusals[0].Reason}\n{Where()}");
+        }
+        if (gradient is null && hvp is not null)
+            stats.HvpOfRefused++; // reverse over forward may not need what the gradient's reverse sweep would: checked below against forward mode
+        if (compiled is null || directional is null) return;
+
+        var rng = new Random(seed);
+        for (var p = 0; p < PointsPerProgram; p++)
+        {
+            var x = FiniteDifferences.RandomPoint(rng, generator.N, -1.5, 1.5);
+            var v = FiniteDifferences.RandomUnitDirection(rng, x.Length);
+            stats.Points++;
+            try
+            {
+                var reference = plain((double[])x.Clone());
+                if (!double.IsFinite(reference) || Math.Abs(reference) > MaxValue)
+                {
+                    stats.TooLarge++;
+                    continue;
+                }
+                Numeric.AssertSameBits(reference, compiled((double[])x.Clone()), "AD.Compile vs f.Compile()");
+                var forward = directional((double[])x.Clone(), (double[])v.Clone());
+                Assert.True(double.IsFinite(forward), $"forward mode gave {forward}");
+                if (gradient is null)
+                {
+                    stats.RefusedPoints++;
+                    var (fd0, error0) = FiniteDifferences.DirectionalWithError(plain, x, v, FiniteDifferences.Step(x));
+                    var tolerance0 = LoopCheck.FdTolerance * (1 + Math.Abs(forward));
+                    if (!(error0 <= 0.1 * tolerance0)) continue;
+                    Assert.True(Math.Abs(fd0 - forward) <= tolerance0,
+                        $"forward mode (of a refused program) {Numeric.R(forward)} vs finite differences {Numeric.R(fd0)}, |diff| {Math.Abs(fd0 - forward):E3} > {tolerance0:E3}; v [{FiniteDifferences.Format(v)}]");
+                    stats.ForwardOnlyChecked++;
+                    if (hvp is not null && CheckHvp(hvp, y => ForwardGradient(directional, y), x, v, reference)) stats.HvpOfRefusedChecked++;
+                    continue;
+                }
+
+                var (value, g) = Numeric.Evaluate(gradient, (double[])x.Clone());
+                Numeric.AssertSameBits(reference, value, "gradient delegate's value vs f.Compile()");
+                Assert.All(g, gi => Assert.True(double.IsFinite(gi) && gi != Numeric.Sentinel, $"gradient entry {Numeric.R(gi)}"));
+                var (again, g2) = Numeric.Evaluate(gradient, (double[])x.Clone());
+                Numeric.AssertSameBits(value, again, "second call's value");
+                for (var i = 0; i < g.Length; i++) Numeric.AssertSameBits(g[i], g2[i], $"second call's gradient entry {i}");
+
+                var reverse = FiniteDifferences.Dot(g, v);
+                var norm = LoopCheck.Norm(g);
+                Assert.True(Math.Abs(forward - reverse) <= ForwardTolerance * (1 + norm),
+                    $"forward mode {Numeric.R(forward)} vs <g, v> {Numeric.R(reverse)}, |diff| {Math.Abs(forward - reverse):E3}; gradient [{FiniteDifferences.Format(g)}], v [{FiniteDifferences.Format(v)}]");
+                stats.ForwardChecked++;
+
+                var tolerance = LoopCheck.FdTolerance * (1 + norm);
+                var (fd, error) = FiniteDifferences.DirectionalWithError(plain, x, v, FiniteDifferences.Step(x));
+                if (error <= 0.1 * tolerance)
+                {
+                    Assert.True(Math.Abs(fd - reverse) <= tolerance,
+                        $"directional derivative: AD {Numeric.R(reverse)}, finite differences {Numeric.R(fd)} (error estimate {error:E2}), " +
+                        $"|diff| {Math.Abs(fd - reverse):E3} > {tolerance:E3}; gradient [{FiniteDifferences.Format(g)}], v [{FiniteDifferences.Format(v)}]");
+                    stats.GradientChecked++;
+                }
+                else stats.GradientOracleInaccurate++;
+
+                if (hvp is null) continue;
+                if (CheckHvp(hvp, y => Numeric.Evaluate(gradient, y).Gradient, x, v, reference)) stats.HvpChecked++;
+                else stats.HvpOracleInaccurate++;
+            }
+            catch (Exception e)
+            {
+                stats.Failures.Add($"{e.GetType().Name}: {e.Message}\n{Where(x)}");
+                return;
+            }
+        }
+    }
+
+    /// <summary>The explanation of a NotSupportedException (after the quoted node), or its start.</summary>
+    private static string Reason(string message)
+    {
+        var known = KnownJumpLimitations.FirstOrDefault(k => message.Contains(k, StringComparison.Ordinal));
+        if (known is not null) return known;
+        var reason = message;
+        return reason.Contains("written again", StringComparison.Ordinal) ? "an array element written again (local array read in a loop)" : reason[..Math.Min(reason.Length, 160)];
+    }
+
+    private static double[] GradientDifference(Func<double[], double[]> gradient, double[] x, double[] v, double h)
+    {
+        var plus = gradient(FiniteDifferences.Offset(x, v, h));
+        var minus = gradient(FiniteDifferences.Offset(x, v, -h));
+        return plus.Zip(minus, (a, b) => (a - b) / (2 * h)).ToArray();
+    }
+
+    /// <summary>The gradient by forward mode, one unit direction at a time.</summary>
+    private static double[] ForwardGradient(DirectionalDerivativeFunc directional, double[] x)
+        => Enumerable.Range(0, x.Length).Select(i =>
+        {
+            var unit = new double[x.Length];
+            unit[i] = 1;
+            return directional(x, unit);
+        }).ToArray();
+
+    /// <summary>
+    /// Checks H v against central differences of <paramref name="gradient"/> (steps h and 2h for the error estimate);
+    /// false when that estimate is too large to check at this point. Also checks the returned value's bits.
+    /// </summary>
+    private static bool CheckHvp(HessianVectorProductFunc hvp, Func<double[], double[]> gradient, double[] x, double[] v, double reference)
+    {
+        var product = new double[x.Length];
+        Array.Fill(product, Numeric.Sentinel);
+        var hvpValue = hvp((double[])x.Clone(), (double[])v.Clone(), product);
+        Numeric.AssertSameBits(reference, hvpValue, "Hessian-vector product's value vs f.Compile()");
+        Assert.All(product, t => Assert.True(double.IsFinite(t) && t != Numeric.Sentinel, $"Hessian-vector product entry {Numeric.R(t)}"));
+        var step = 1e-5 * Math.Max(1, x.Max(Math.Abs));
+        var d1 = GradientDifference(gradient, x, v, step);
+        var d2 = GradientDifference(gradient, x, v, 2 * step);
+        var hvpTolerance = HvpTolerance * (1 + LoopCheck.Norm(product));
+        var hvpError = d1.Zip(d2, (a, b) => Math.Abs(a - b) / 3).Max();
+        if (!(hvpError <= 0.1 * hvpTolerance)) return false;
+        for (var i = 0; i < x.Length; i++)
+            Assert.True(Math.Abs(d1[i] - product[i]) <= hvpTolerance,
+                $"(Hv)[{i}] = {Numeric.R(product[i])}, differences of the gradient {Numeric.R(d1[i])} (error estimate {hvpError:E2}); " +
+                $"Hv [{FiniteDifferences.Format(product)}], differences [{FiniteDifferences.Format(d1)}], v [{FiniteDifferences.Format(v)}]");
+        return true;
+    }
+
+    [Fact]
+    public void HarnessDetectsAHessianVectorProductOffBy1e3()
+    {
+        // The second-order check must be able to fail: 1e-3 added to one entry of Hv is caught on (nearly) every
+        // program whose Hv was checked at both points unmutated (it is within the tolerance only where |Hv|_2 > 99).
+        var (good, caught) = (0, 0);
+        for (var seed = 70_000; seed < 70_000 + ExtendedProgramCount && good < 30; seed++)
+        {
+            var plain = new ExtendedStats();
+            CheckExtendedProgram(seed, LoopProgramOptions.All, plain);
+            if (plain.Failures.Count > 0 || plain.HvpChecked < PointsPerProgram) continue;
+            good++;
+            var mutated = new ExtendedStats();
+            CheckExtendedProgram(seed, LoopProgramOptions.All, mutated, inner => (x, v, product) =>
+            {
+                var value = inner(x, v, product);
+                product[0] += 1e-3;
+                return value;
+            });
+            if (mutated.Failures.Any(f => f.Contains("(Hv)[0]", StringComparison.Ordinal))) caught++;
+        }
+        Assert.True(good >= 30, $"only {good} passing programs to mutate");
+        Assert.True(caught >= 0.9 * good, $"only {caught} of {good} programs caught the mutated Hessian-vector product");
+    }
+
+    [Fact]
+    public void GeneratorReachesEveryNewConstruct()
+    {
+        var seen = new HashSet<string>();
+        for (var seed = 70_000; seed < 70_000 + ExtendedProgramCount; seed++)
+        {
+            var generator = new LoopProgramGenerator(seed, LoopProgramOptions.All);
+            generator.Program();
+            seen.UnionWith(generator.Features);
+        }
+        string[] expected =
+        [
+            "array new double[n]", "array new double[k]", "array initializer",
+            .. Enum.GetNames<LoopProgramGenerator.ArrayRole>().Select(r => "array role " + r),
+            "fill element by element", "fill loop", "accumulated array read in a later loop", "array +=",
+            .. Enumerable.Range(0, 5).Select(k => $"free array update {k}"),
+            "array read ArrayIndex", "array read ArrayAccess", "array index constant", "array index i", "array index i % length",
+            "array index (3i + k) % length", "array index (i + j) % length", "array index length - 1 - i", "array index m % length",
+            "advance first", "nested break", "nested continue", "nested continue after advancing", "jump two conditionals deep",
+            "jump in if", "jump in then-branch", "jump in else-branch", "jumps in both branches",
+            "return nested in a conditional", "return in loop", "return between loops",
+        ];
+        Assert.Empty(expected.Except(seen));
+    }
+
+    /// <summary>The new options are off by default: the existing properties keep their programs (no continue labels, returns or arrays).</summary>
+    [Fact]
+    public void DefaultOptionsGenerateNoNewConstructs()
+    {
+        for (var seed = 1_000; seed < 1_100; seed++)
+        {
+            var nodes = new NodeCollector();
+            nodes.Visit(new LoopProgramGenerator(seed, new LoopProgramOptions()).Program());
+            Assert.DoesNotContain(nodes.Nodes, n => n is LoopExpression { ContinueLabel: not null } or NewArrayExpression
+                or GotoExpression { Kind: GotoExpressionKind.Return or GotoExpressionKind.Continue } or LabelExpression);
+        }
+    }
+
+    private sealed class NodeCollector : ExpressionVisitor
+    {
+        public readonly List<Expression> Nodes = [];
+
+        public override Expression? Visit(Expression? node)
+        {
+            if (node is not null) Nodes.Add(node);
+            return base.Visit(node);
+        }
+    }
+
+}
