@@ -63,7 +63,12 @@ internal sealed partial class ReverseSweep
     {
         if (!ArraysAllowFusion(loop)) return false;
         var active = loop.Carried.Where(c => c.Head.Active).ToList();
-        if (active.Count == 0) return false;
+        return active.Count > 0 && HasReductionShape(loop, active);
+    }
+
+    /// <summary>Exits pass the active heads out unchanged, and each active carried value only has terms added to it.</summary>
+    private static bool HasReductionShape(LoopInstr loop, List<Carried> active)
+    {
         foreach (var exit in loop.Exits)
             for (var j = 0; j < loop.Carried.Count; j++)
                 if (loop.Carried[j].Head.Active && exit.Values[j] != loop.Carried[j].Head) return false;
@@ -86,19 +91,30 @@ internal sealed partial class ReverseSweep
         var outer = _builder.Current;
         var copy = CopyWithMap(original, outer, replay.Map);
         outer.Instructions.Add(copy);
-        var copyActive = copy.Carried.Where(c => c.Head.Active).ToList();
-        var fused = new Block(copy.Body);
-        _reverseOf[copy.Body] = fused;
-        _builder.Current = fused;
-        for (var j = 0; j < copyActive.Count; j++)
-            if (seeds[j] is { } seed) AddTerm(copyActive[j].Next, seed);
-        Reverse(copy.Body);
-        copy.FusedReverse = fused;
-        _builder.Current = outer;
+        var fused = FuseReverseInto(copy, seeds);
         // Nothing to do per iteration (s = s - 1): the adjoints pass straight through, and the copy need not run.
         if (fused.Instructions.Count == 0) outer.Instructions.Remove(copy);
-        for (var j = 0; j < copyActive.Count; j++)
-            if (seeds[j] is { } seed) AddTerm(copyActive[j].Init, seed);
+    }
+
+    /// <summary>
+    /// Builds the reverse of one iteration of a reduction, given the (per-iteration constant) adjoints of its
+    /// active carried values, as the loop's <see cref="LoopInstr.FusedReverse"/>; sends those adjoints to the inits.
+    /// </summary>
+    private Block FuseReverseInto(LoopInstr loop, List<Value?> seeds)
+    {
+        var active = loop.Carried.Where(c => c.Head.Active).ToList();
+        var outer = _builder.Current;
+        var fused = new Block(loop.Body);
+        _reverseOf[loop.Body] = fused;
+        _builder.Current = fused;
+        for (var j = 0; j < active.Count; j++)
+            if (seeds[j] is { } seed) AddTerm(active[j].Next, seed);
+        Reverse(loop.Body);
+        loop.FusedReverse = fused;
+        _builder.Current = outer;
+        for (var j = 0; j < active.Count; j++)
+            if (seeds[j] is { } seed) AddTerm(active[j].Init, seed);
+        return fused;
     }
 
     /// <summary>A copy of <paramref name="loop"/> whose outside values are translated by <paramref name="map"/> (the recomputed iteration's).</summary>
@@ -150,26 +166,9 @@ internal sealed partial class ReverseSweep
     /// </summary>
     private bool TryFuseReduction(LoopInstr loop, List<Carried> active, List<Value?> seeds)
     {
-        if (seeds.Any(s => s is { IsConstant: false })) return false;
-        foreach (var exit in loop.Exits)
-            for (var j = 0; j < loop.Carried.Count; j++)
-                if (loop.Carried[j].Head.Active && exit.Values[j] != loop.Carried[j].Head) return false;
-        var headUses = new Dictionary<Value, int>();
-        CountHeadUses(loop.Body, active.Select(c => c.Head).ToHashSet(), headUses);
-        foreach (var carried in active)
-            if (headUses.GetValueOrDefault(carried.Head) != 1 || !OnlyAccumulates(loop, carried)) return false;
+        if (seeds.Any(s => s is { IsConstant: false }) || !HasReductionShape(loop, active)) return false;
 
-        var outer = _builder.Current;
-        var fused = new Block(loop.Body);
-        _reverseOf[loop.Body] = fused;
-        _builder.Current = fused;
-        for (var j = 0; j < active.Count; j++)
-            if (seeds[j] is { } seed) AddTerm(active[j].Next, seed);
-        Reverse(loop.Body);
-        loop.FusedReverse = fused;
-        _builder.Current = outer;
-        for (var j = 0; j < active.Count; j++)
-            if (seeds[j] is { } seed) AddTerm(active[j].Init, seed);
+        FuseReverseInto(loop, seeds);
         return true;
     }
 

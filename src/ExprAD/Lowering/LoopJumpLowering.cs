@@ -31,21 +31,19 @@ internal sealed class LoopJumpLowering : GuardedExpressionVisitor
         var loop = (LoopExpression)base.VisitLoop(node)!; // inner loops first
         if (loop.BreakLabel is null || loop.Type != typeof(void)) return loop;
         var statements = loop.Body is BlockExpression block ? block.Expressions : [loop.Body];
-        if (!statements.Any(s => IsDeep(s, loop)) || JumpsFromInnerLoop(loop)) return loop;
+        if (!statements.Any(s => IsDeep(s, loop)) && !BreakFollowsContinue(statements, loop) || JumpsFromInnerLoop(loop)) return loop;
 
+        // From the first statement the translator would refuse to the end of the body, every jump becomes a
+        // flag and what follows a jump runs only while no flag is set; the iteration then ends normally (which
+        // is what a continue does) and the loop breaks at the end if a break flag was set.
         var rewriter = new Rewriter(loop.BreakLabel, loop.ContinueLabel);
+        // A top-level continue before that point would make the translator wrap the rest, flags' break included.
+        var first = statements.ToList().FindIndex(s => IsDeep(s, loop)
+            || loop.ContinueLabel is not null && Translation.JumpFinder.Targets(s).Contains(loop.ContinueLabel));
         var body = new List<Expression> { Expression.Assign(rewriter.Continued, Expression.Constant(false)) };
-        foreach (var statement in statements)
-        {
-            if (!IsDeep(statement, loop))
-            {
-                body.Add(statement);
-                continue;
-            }
-            body.Add(rewriter.Rewrite(statement));
-            body.Add(Expression.IfThen(rewriter.Broke, Expression.Break(loop.BreakLabel)));
-            if (loop.ContinueLabel is not null) body.Add(Expression.IfThen(rewriter.Continued, Expression.Continue(loop.ContinueLabel)));
-        }
+        body.AddRange(statements.Take(first));
+        body.AddRange(rewriter.Statements(statements.Skip(first).ToList()));
+        body.Add(Expression.IfThen(rewriter.Broke, Expression.Break(loop.BreakLabel)));
         var variables = loop.Body is BlockExpression outer ? outer.Variables : [];
         var rewritten = Expression.Loop(Expression.Block(typeof(void), variables, body), loop.BreakLabel, loop.ContinueLabel);
         return Expression.Block(typeof(void), [rewriter.Broke, rewriter.Continued],
@@ -66,9 +64,19 @@ internal sealed class LoopJumpLowering : GuardedExpressionVisitor
             ConditionalExpression c when IsJump(c.IfTrue) => Jumps(c.IfFalse),
             ConditionalExpression c when IsJump(c.IfFalse) => Jumps(c.IfTrue),
             ConditionalExpression { IfFalse: DefaultExpression, IfTrue: BlockExpression { Expressions.Count: > 1 } branch } when IsJump(branch.Expressions[^1])
-                => branch.Expressions.SkipLast(1).Any(Jumps),
+                => branch.Expressions[^1] is not GotoExpression { Target: var target } || target != loop.BreakLabel || branch.Expressions.SkipLast(1).Any(Jumps),
             _ => true,
         };
+    }
+
+    /// <summary>A top-level continue with a jump after it: the translator takes a continue only where nothing that jumps follows.</summary>
+    private static bool BreakFollowsContinue(IReadOnlyList<Expression> statements, LoopExpression loop)
+    {
+        if (loop.ContinueLabel is null) return false;
+        for (var k = 0; k < statements.Count - 1; k++)
+            if (Translation.JumpFinder.Targets(statements[k]).Contains(loop.ContinueLabel) && statements.Skip(k + 1).Any(s => Jumps_(s, loop)))
+                return true;
+        return false;
     }
 
     /// <summary>A jump to this loop's labels from inside a loop nested in it: not lowered (the translator refuses it, quoting it).</summary>
@@ -122,7 +130,7 @@ internal sealed class LoopJumpLowering : GuardedExpressionVisitor
             }
         }
 
-        private List<Expression> Statements(IReadOnlyList<Expression> statements)
+        public List<Expression> Statements(IReadOnlyList<Expression> statements)
         {
             var result = new List<Expression>();
             for (var k = 0; k < statements.Count; k++)

@@ -85,7 +85,7 @@ public class LocalArrayTests
 
         var g = LoopCheck.Run(f, x, seed, hand, perCoordinate: true);
         AssertForwardAgrees(f, x, g);
-        AssertHessianMatchesGradientDifferences(f, x);
+        HessianTests.AssertMatchesGradientDifferences(f, x);
     }
 
     [Fact]
@@ -185,23 +185,5 @@ public class LocalArrayTests
         var directional = AD.DirectionalDerivative(f);
         var v = FiniteDifferences.RandomUnitDirection(new Random(x.Length), x.Length);
         Assert.Equal(gradient.Zip(v, (a, b) => a * b).Sum(), directional(x, v), 1e-12);
-    }
-
-    private static void AssertHessianMatchesGradientDifferences(Expression<Func<double[], double>> f, double[] x)
-    {
-        var (_, _, hessian) = HessianTests.Evaluate(f, x);
-        var gradient = AD.Differentiate(f);
-        const double h = 1e-5;
-        for (var j = 0; j < x.Length; j++)
-        {
-            var unit = new double[x.Length];
-            unit[j] = 1;
-            var plus = new double[x.Length];
-            var minus = new double[x.Length];
-            gradient(FiniteDifferences.Offset(x, unit, h), plus);
-            gradient(FiniteDifferences.Offset(x, unit, -h), minus);
-            for (var i = 0; i < x.Length; i++)
-                Assert.True(Math.Abs((plus[i] - minus[i]) / (2 * h) - hessian[i, j]) <= 1e-5 * (1 + Math.Abs(hessian[i, j])), $"H[{i},{j}] = {hessian[i, j]}");
-        }
     }
 }

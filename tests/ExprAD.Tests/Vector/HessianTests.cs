@@ -141,21 +141,7 @@ public class HessianTests
         // s = s * x[i] + sin(s): the loop's reverse replays a tape; forward-over-this must still be exact.
         var x = Expression.Parameter(typeof(double[]), "x");
         Expression<Func<double[], double>> f = y => y.Select(t => t).Aggregate(0.5, (s, t) => s * t + Math.Sin(s));
-        var point = new[] { 0.9, 1.1, -0.7, 0.8, 1.2 };
-        var (_, _, hessian) = Evaluate(f, point);
-        var gradient = AD.Differentiate(f);
-        var h = 1e-5;
-        for (var j = 0; j < point.Length; j++)
-        {
-            var unit = new double[point.Length];
-            unit[j] = 1;
-            var plus = new double[point.Length];
-            var minus = new double[point.Length];
-            gradient(FiniteDifferences.Offset(point, unit, h), plus);
-            gradient(FiniteDifferences.Offset(point, unit, -h), minus);
-            for (var i = 0; i < point.Length; i++)
-                Assert.True(Math.Abs((plus[i] - minus[i]) / (2 * h) - hessian[i, j]) <= 1e-5 * (1 + Math.Abs(hessian[i, j])), $"H[{i},{j}] = {hessian[i, j]}");
-        }
+        AssertMatchesGradientDifferences(f, [0.9, 1.1, -0.7, 0.8, 1.2]);
     }
 
     [Fact]
@@ -214,6 +200,25 @@ public class HessianTests
     }
 
     private static double Unknown(double t) => t;
+
+    /// <summary>Each Hessian column against the central difference of the AD gradient along that unit vector.</summary>
+    internal static void AssertMatchesGradientDifferences(Expression<Func<double[], double>> f, double[] x)
+    {
+        var (_, _, hessian) = HessianTests.Evaluate(f, x);
+        var gradient = AD.Differentiate(f);
+        const double h = 1e-5;
+        for (var j = 0; j < x.Length; j++)
+        {
+            var unit = new double[x.Length];
+            unit[j] = 1;
+            var plus = new double[x.Length];
+            var minus = new double[x.Length];
+            gradient(FiniteDifferences.Offset(x, unit, h), plus);
+            gradient(FiniteDifferences.Offset(x, unit, -h), minus);
+            for (var i = 0; i < x.Length; i++)
+                Assert.True(Math.Abs((plus[i] - minus[i]) / (2 * h) - hessian[i, j]) <= 1e-5 * (1 + Math.Abs(hessian[i, j])), $"H[{i},{j}] = {hessian[i, j]}");
+        }
+    }
 
     internal static (double Value, double[] Gradient, double[,] Hessian) Evaluate(Expression<Func<double[], double>> f, double[] point)
     {
