@@ -30,7 +30,14 @@ internal sealed class LoopJumpLowering : GuardedExpressionVisitor
     {
         var loop = (LoopExpression)base.VisitLoop(node)!; // inner loops first
         if (loop.BreakLabel is null || loop.Type != typeof(void)) return loop;
-        var statements = loop.Body is BlockExpression block ? block.Expressions : [loop.Body];
+        // Blocks that only wrap the body (block { block { ... } }) are looked through; their variables move to the body.
+        var variables = new List<ParameterExpression>();
+        var statements = (IReadOnlyList<Expression>)[loop.Body];
+        while (statements.Count == 1 && statements[0] is BlockExpression wrapper)
+        {
+            variables.AddRange(wrapper.Variables);
+            statements = wrapper.Expressions;
+        }
         if (!statements.Any(s => IsDeep(s, loop)) && !BreakFollowsContinue(statements, loop) || JumpsFromInnerLoop(loop)) return loop;
 
         // From the first statement the translator would refuse to the end of the body, every jump becomes a
@@ -44,7 +51,6 @@ internal sealed class LoopJumpLowering : GuardedExpressionVisitor
         body.AddRange(statements.Take(first));
         body.AddRange(rewriter.Statements(statements.Skip(first).ToList()));
         body.Add(Expression.IfThen(rewriter.Broke, Expression.Break(loop.BreakLabel)));
-        var variables = loop.Body is BlockExpression outer ? outer.Variables : [];
         var rewritten = Expression.Loop(Expression.Block(typeof(void), variables, body), loop.BreakLabel, loop.ContinueLabel);
         return Expression.Block(typeof(void), [rewriter.Broke, rewriter.Continued],
             Expression.Assign(rewriter.Broke, Expression.Constant(false)), rewritten);
@@ -73,10 +79,23 @@ internal sealed class LoopJumpLowering : GuardedExpressionVisitor
     private static bool BreakFollowsContinue(IReadOnlyList<Expression> statements, LoopExpression loop)
     {
         if (loop.ContinueLabel is null) return false;
-        for (var k = 0; k < statements.Count - 1; k++)
-            if (Translation.JumpFinder.Targets(statements[k]).Contains(loop.ContinueLabel) && statements.Skip(k + 1).Any(s => Jumps_(s, loop)))
+        var flat = Flatten(statements).ToList();
+        for (var k = 0; k < flat.Count - 1; k++)
+            if (Translation.JumpFinder.Targets(flat[k]).Contains(loop.ContinueLabel) && flat.Skip(k + 1).Any(s => Jumps_(s, loop)))
                 return true;
         return false;
+    }
+
+    /// <summary>The statements in the order they run, nested statement blocks expanded in place.</summary>
+    private static IEnumerable<Expression> Flatten(IEnumerable<Expression> statements)
+    {
+        foreach (var statement in statements)
+        {
+            if (statement is BlockExpression block)
+                foreach (var inner in Flatten(block.Expressions)) yield return inner;
+            else
+                yield return statement;
+        }
     }
 
     /// <summary>A jump to this loop's labels from inside a loop nested in it: not lowered (the translator refuses it, quoting it).</summary>

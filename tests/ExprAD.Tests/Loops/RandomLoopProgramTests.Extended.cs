@@ -37,14 +37,9 @@ public partial class RandomLoopProgramTests
     /// Refusals of continues in shapes the translator does not take yet (see <see cref="LoopJumpGapTests"/>): tolerated here, counted
     /// among the refusals, and printed. Every pipeline refuses them alike (they share the front end).
     /// </summary>
-    // Jump shapes the library still refuses (counted against the 30% cap, printed by reason). Nested breaks and
-    // continues are lowered to flags now; what is left: a continue, inside a nested block of the loop body, that a
-    // break follows in the same iteration (about 1 program in 100 here; a known gap, see the README).
-    private static readonly string[] KnownJumpLimitations =
-    [
-        "A break after if (c) continue; in the same iteration is not supported",
-        "if (c) continue; is supported only where nothing else of the iteration follows",
-    ];
+    // Jump shapes the library refused when this test was written; none are left (loop jumps nested in branches and
+    // blocks are lowered to flags). A refusal for one of these reasons is a regression and fails the test.
+    private static readonly string[] KnownJumpLimitations = [];
 
     private sealed class ExtendedStats
     {
