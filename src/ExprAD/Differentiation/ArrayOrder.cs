@@ -25,40 +25,15 @@ internal sealed class ArrayOrder
         => _loopStart.TryGetValue(loop, out var start) && _lastWrite.TryGetValue(array, out var last) && last >= start;
 
     /// <summary>Whether the block (nested blocks included) writes a local array.</summary>
-    public static bool Writes(Block block) => Any(block, instr => instr is StoreElementInstr or ClearArrayInstr);
+    public static bool Writes(Block block) => Blocks.AllInstructions(block).Any(instr => instr is StoreElementInstr or ClearArrayInstr);
 
     /// <summary>The arrays the block (nested blocks included) reads elements of.</summary>
     public static HashSet<Value> ArraysRead(Block block)
-    {
-        var arrays = new HashSet<Value>();
-        Any(block, instr =>
-        {
-            if (instr is Op { Kind: OpKind.LoadElement } load) arrays.Add(load.Args[0]);
-            return false;
-        });
-        return arrays;
-    }
-
-    private static bool Any(Block block, Func<Instr, bool> predicate)
-    {
-        foreach (var instr in block.Instructions)
-        {
-            if (predicate(instr)) return true;
-            var nested = instr switch
-            {
-                IfInstr branch => Any(branch.WhenTrue, predicate) || Any(branch.WhenFalse, predicate),
-                LoopInstr loop => Any(loop.Body, predicate),
-                _ => false,
-            };
-            if (nested) return true;
-        }
-        return false;
-    }
+        => Blocks.AllInstructions(block).OfType<Op>().Where(op => op.Kind == OpKind.LoadElement).Select(op => op.Args[0]).ToHashSet();
 
     private void Walk(Block block)
     {
-        Diagnostics.StackGuard.Check();
-        foreach (var instr in block.Instructions)
+        foreach (var instr in Blocks.AllInstructions(block))
         {
             _position++;
             switch (instr)
@@ -69,13 +44,8 @@ internal sealed class ArrayOrder
                 case ClearArrayInstr clear:
                     _lastWrite[clear.Array] = _position;
                     break;
-                case IfInstr branch:
-                    Walk(branch.WhenTrue);
-                    Walk(branch.WhenFalse);
-                    break;
                 case LoopInstr loop:
                     _loopStart[loop] = _position;
-                    Walk(loop.Body);
                     break;
             }
         }

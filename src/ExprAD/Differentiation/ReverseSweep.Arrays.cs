@@ -61,7 +61,7 @@ internal sealed partial class ReverseSweep
     }
 
     /// <summary>A loop that writes arrays must be reversed even when no carried value needs an adjoint.</summary>
-    private static bool WritesActiveArrays(LoopInstr loop) => ArrayOrder.Writes(loop.Body);
+    private static bool WritesArrays(LoopInstr loop) => ArrayOrder.Writes(loop.Body);
 
     /// <summary>
     /// A fused reverse runs during the forward sweep, so it cannot reverse writes (later reads come first

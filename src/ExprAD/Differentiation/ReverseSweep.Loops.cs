@@ -16,7 +16,7 @@ internal sealed partial class ReverseSweep
         var active = loop.Carried.Where(c => c.Head.Active).ToList();
         var seeds = active.Select(c => TakeAdjoint(c.After)).ToList();
         // Nothing computed in the loop reaches the result, unless through the arrays it writes.
-        if (seeds.All(s => s is null) && !WritesActiveArrays(loop)) return;
+        if (seeds.All(s => s is null) && !WritesArrays(loop)) return;
         if (ArraysAllowFusion(loop) && TryFuseReduction(loop, active, seeds)) return;
 
         loop.Records = true;
@@ -126,34 +126,11 @@ internal sealed partial class ReverseSweep
         return cloner.CopyLoop(loop, parent);
     }
 
-    /// <summary>Values used inside the loop (its inits included) that it does not define.</summary>
+    /// <summary>Values used inside the loop (its inits included); the copy maps those it defines itself.</summary>
     private static HashSet<Value> ValuesFromOutside(LoopInstr loop)
     {
-        var used = new HashSet<Value>();
-        foreach (var carried in loop.Carried) used.Add(carried.Init);
-        void Walk(Block block)
-        {
-            foreach (var instr in block.Instructions)
-            {
-                foreach (var value in InstrUses.UsedBy(instr)) used.Add(value);
-                switch (instr)
-                {
-                    case IfInstr branch:
-                        Walk(branch.WhenTrue);
-                        Walk(branch.WhenFalse);
-                        break;
-                    case LoopInstr inner:
-                        Walk(inner.Body);
-                        break;
-                    case StoreElementInstr store:
-                        used.Add(store.Array);
-                        used.Add(store.Index);
-                        used.Add(store.Value);
-                        break;
-                }
-            }
-        }
-        Walk(loop.Body);
+        var used = loop.Carried.Select(c => c.Init).ToHashSet();
+        foreach (var instr in Blocks.AllInstructions(loop.Body)) used.UnionWith(InstrUses.UsedBy(instr));
         return used;
     }
 

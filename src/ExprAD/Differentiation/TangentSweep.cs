@@ -46,25 +46,7 @@ internal sealed class TangentSweep
 
     /// <summary>Every op of the forward code is pending until <see cref="Rewrite"/> puts it back in order.</summary>
     private static void MarkPending(Block block, HashSet<Value> pending)
-    {
-        StackGuard.Check();
-        foreach (var instr in block.Instructions)
-        {
-            switch (instr)
-            {
-                case Op op:
-                    pending.Add(op.Result);
-                    break;
-                case IfInstr branch:
-                    MarkPending(branch.WhenTrue, pending);
-                    MarkPending(branch.WhenFalse, pending);
-                    break;
-                case LoopInstr loop:
-                    MarkPending(loop.Body, pending);
-                    break;
-            }
-        }
-    }
+        => pending.UnionWith(Blocks.AllInstructions(block).OfType<Op>().Select(op => op.Result));
 
     /// <summary>Rebuilds the block's instruction list with tangent code after each instruction that needs it.</summary>
     private void Rewrite(Block block)

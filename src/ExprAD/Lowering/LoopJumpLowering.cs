@@ -4,11 +4,11 @@ using ExprAD.Diagnostics;
 namespace ExprAD.Lowering;
 
 /// <summary>
-/// Breaks and continues nested inside branches of a loop body (<c>if (a) { if (b) break; ... }</c>) become
-/// flags: the jump sets its flag, the statements after it in its branch run only while no flag is set,
-/// and the top level of the body gets <c>if (broke) break; if (continued) continue;</c>, the shapes the
-/// translator turns into loop exits. Loops whose jumps already have those shapes are left alone, so the
-/// usual loops keep their simple form.
+/// Breaks and continues the translator cannot take as loop exits (nested in branches or blocks,
+/// <c>if (a) { if (b) break; ... }</c>, or a continue with a break after it) become flags: the jump sets its
+/// flag, whatever follows it runs only while no flag is set, and the body ends with <c>if (broke) break;</c>,
+/// a shape the translator turns into a loop exit. Loops whose jumps already have the translator's shapes are
+/// left alone, so the usual loops keep their simple form.
 /// </summary>
 internal sealed class LoopJumpLowering : GuardedExpressionVisitor
 {

@@ -14,11 +14,7 @@ internal static class VectorBody
     public static int OutputCount(Expression body) => Initializer(body).Expressions.Count;
 
     /// <summary>True when the body ends in an array initializer (one expression per output); false when it returns an array it fills.</summary>
-    public static bool HasInitializer(Expression body)
-    {
-        while (body is BlockExpression block) body = block.Expressions[^1];
-        return body is NewArrayExpression { NodeType: ExpressionType.NewArrayInit } array && array.Type == typeof(double[]);
-    }
+    public static bool HasInitializer(Expression body) => TryInitializer(body) is not null;
 
     /// <summary>The scalar function computing output <paramref name="index"/> of <paramref name="f"/>.</summary>
     public static Expression<Func<double[], double>> Output(Expression<Func<double[], double[]>> f, int index)
@@ -32,12 +28,12 @@ internal static class VectorBody
         _ => throw NotAVector(body),
     };
 
-    private static NewArrayExpression Initializer(Expression body)
+    private static NewArrayExpression Initializer(Expression body) => TryInitializer(body) ?? throw NotAVector(body);
+
+    private static NewArrayExpression? TryInitializer(Expression body)
     {
         while (body is BlockExpression block) body = block.Expressions[^1];
-        return body is NewArrayExpression { NodeType: ExpressionType.NewArrayInit } array && array.Type == typeof(double[])
-            ? array
-            : throw NotAVector(body);
+        return body is NewArrayExpression { NodeType: ExpressionType.NewArrayInit } array && array.Type == typeof(double[]) ? array : null;
     }
 
     private static NotSupportedException NotAVector(Expression body)
