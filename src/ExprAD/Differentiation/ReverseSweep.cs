@@ -49,6 +49,8 @@ internal sealed partial class ReverseSweep
         // Inserted last: blocks are walked by index while the sweep is built.
         foreach (var (block, accumulator) in sweep._zeroedAtStart)
             block.Instructions.Insert(0, new AssignVariableInstr(accumulator, builder.Double(0)));
+        GradientWindows.Apply(builder, builder.Root);
+        GradientWindows.Apply(builder, reverseRoot);
         builder.Current = builder.Root;
         builder.Algebraic = false;
         return reverseRoot;
