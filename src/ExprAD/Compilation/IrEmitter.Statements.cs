@@ -30,6 +30,8 @@ internal sealed partial class IrEmitter
                     break;
                 case Op op:
                     statements.Add(Expression.Assign(LocalOf(op.Result), Build(op)));
+                    if (op.ResultSlot is { } slot && _liveSlots.Contains(slot))
+                        statements.Add(Expression.Call(_tape!, PushMethod, LocalOf(op.Result)));
                     break;
                 case IfInstr branch:
                     statements.Add(EmitIf(branch));
@@ -91,12 +93,13 @@ internal sealed partial class IrEmitter
     {
         var carriedVariables = loop.Carried.Select(c => Expression.Variable(c.Head.Type, c.Name)).ToList();
         _extraVariables.AddRange(carriedVariables);
-        for (var j = 0; j < loop.Carried.Count; j++) statements.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Init)));
+        var live = Enumerable.Range(0, loop.Carried.Count).Where(j => !_deadCarried.Contains(loop.Carried[j])).ToList();
+        foreach (var j in live) statements.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Init)));
         if (loop.Records) statements.Add(Expression.Assign(VariableOf(loop.TripCount!), Expression.Constant(0)));
 
         var breakLabel = Expression.Label("loopEnd");
         var body = new List<Expression>();
-        for (var j = 0; j < loop.Carried.Count; j++)
+        foreach (var j in live)
         {
             body.Add(Expression.Assign(LocalOf(loop.Carried[j].Head), carriedVariables[j]));
             if (loop.Records && loop.Carried[j].Slot is { } slot && _liveSlots.Contains(slot))
@@ -111,7 +114,7 @@ internal sealed partial class IrEmitter
                 continue;
             }
             var leave = new List<Expression>();
-            for (var j = 0; j < loop.Carried.Count; j++)
+            foreach (var j in live)
                 if (_uses.GetValueOrDefault(loop.Carried[j].After) > 0 || loop.AfterSlots is not null)
                     leave.Add(Expression.Assign(LocalOf(loop.Carried[j].After), ValueOf(exit.Values[j])));
             if (loop.Records) leave.Add(Expression.Assign(VariableOf(loop.ExitTaken!), Expression.Constant(exitIndex)));
@@ -120,7 +123,7 @@ internal sealed partial class IrEmitter
             exitIndex++;
         }
         if (loop.FusedReverse is { } fused) EmitInstructions(fused, body);
-        for (var j = 0; j < loop.Carried.Count; j++) body.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Next)));
+        foreach (var j in live) body.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Next)));
         if (loop.Records) body.Add(Expression.PreIncrementAssign(VariableOf(loop.TripCount!)));
         statements.Add(Expression.Loop(Expression.Block(typeof(void), body), breakLabel));
         if (loop.AfterSlots is { } slots)

@@ -115,6 +115,8 @@ internal sealed partial class IrEmitter
                     _useLoopDepth[used] = depth;
                 }
                 foreach (var defined in InstrUses.DefinedBy(instr)) _defLoopDepth[defined] = depth;
+                // A result that may be pushed on the tape is kept (and never inlined: see PlanInlining).
+                if (instr is Op { ResultSlot: not null } taped) _uses[taped.Result] = _uses.GetValueOrDefault(taped.Result) + 1;
                 if (instr is LoopInstr loop)
                     foreach (var carried in loop.Carried) _defLoopDepth[carried.Head] = depth + 1;
             });
@@ -127,7 +129,7 @@ internal sealed partial class IrEmitter
         _useLoopDepth[value] = 0;
     }
 
-    /// <summary>Drops droppable ops nobody uses, and then whatever only they used.</summary>
+    /// <summary>Drops droppable ops nobody uses, and then whatever only they used; also loop-carried values nobody reads.</summary>
     private void RemoveDeadCode(IReadOnlyList<Block> blocks)
     {
         var work = new Stack<Op>();
@@ -135,6 +137,7 @@ internal sealed partial class IrEmitter
             ForEachInstruction(block, (instr, _) =>
             {
                 if (instr is Op { Droppable: true } op && _uses.GetValueOrDefault(op.Result) == 0) work.Push(op);
+                if (instr is LoopInstr loop) FindDeadCarried(loop, work);
             });
         while (work.Count > 0)
         {
@@ -144,6 +147,31 @@ internal sealed partial class IrEmitter
                 if (--_uses[arg] == 0 && arg.Definition is { Droppable: true } argOp) work.Push(argOp);
         }
     }
+
+    /// <summary>
+    /// A carried value that only feeds its own next value (<c>s = s + term</c>) and is not read after the loop
+    /// is dead: a replayed reduction whose adjoints are all that is wanted recomputes its terms, not its sum.
+    /// Its update and whatever only the update used are dropped with it.
+    /// </summary>
+    private void FindDeadCarried(LoopInstr loop, Stack<Op> work)
+    {
+        if (loop.AfterSlots is not null || loop.Records) return;
+        for (var j = 0; j < loop.Carried.Count; j++)
+        {
+            var carried = loop.Carried[j];
+            if (_uses.GetValueOrDefault(carried.After) > 0 || carried.Next == carried.Head || _uses.GetValueOrDefault(carried.Next) != 1) continue;
+            if (carried.Next.Definition is not { Droppable: true } update || update.Result.Block != loop.Body) continue;
+            var exitUses = loop.Exits.Count(e => e.Values[j] == carried.Head);
+            if (loop.Exits.Any(e => e.Values[j] != carried.Head) || update.Args.Count(a => a == carried.Head) + exitUses != _uses.GetValueOrDefault(carried.Head)) continue;
+            _deadCarried.Add(carried);
+            _uses[carried.Next] = 0;
+            _uses[carried.Head] -= exitUses;
+            if (--_uses[carried.Init] == 0 && carried.Init.Definition is { Droppable: true } init) work.Push(init);
+            work.Push(update);
+        }
+    }
+
+    private readonly HashSet<Carried> _deadCarried = [];
 
     /// <summary>
     /// A loop's reverse sweep that needs an array element the forward sweep has overwritten since it was
@@ -179,7 +207,7 @@ internal sealed partial class IrEmitter
         {
             if (instr is not Op op || _dead.Contains(op.Result)) return;
             var depth = 1 + op.Args.Select(a => _inlineDepth.GetValueOrDefault(a)).DefaultIfEmpty(0).Max();
-            var inlinable = op.Pure && _uses.GetValueOrDefault(op.Result) == 1 && depth <= MaxInlineDepth
+            var inlinable = op.Pure && op.ResultSlot is null && _uses.GetValueOrDefault(op.Result) == 1 && depth <= MaxInlineDepth
                             && op.Kind is not (OpKind.Input or OpKind.Constant or OpKind.Member)
                             // Never move a computation into a loop, where it would run every iteration.
                             && _useLoopDepth.GetValueOrDefault(op.Result) == _defLoopDepth.GetValueOrDefault(op.Result);

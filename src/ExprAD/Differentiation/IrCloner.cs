@@ -29,6 +29,10 @@ internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, 
         {
             switch (source.Instructions[i])
             {
+                case Op { ResultSlot: not null } taped when map.ContainsKey(taped.Result):
+                    // Popped from the tape by the caller: not called again, but still differentiated.
+                    target.Instructions.Add(new TapedCallInstr(taped, taped.Args.Select(Map).ToArray(), map[taped.Result]));
+                    break;
                 case Op op:
                     map[op.Result] = CloneOp(op);
                     break;

@@ -22,7 +22,14 @@ internal sealed partial class ReverseSweep
         loop.Records = true;
         // Inside another loop the taped results live only until this loop's reverse, once per outer iteration;
         // at the top level they would stay for the whole call (a loss over 10^6 rows must keep O(1) memory).
-        if (forwardBlock != _builder.Root) TapeNestedReductions(loop);
+        if (forwardBlock != _builder.Root)
+        {
+            TapeNestedReductions(loop);
+            // An innermost reduction tapes nothing, however long it runs (a sum over 10^6 terms inside an outer
+            // loop): its reverse recomputes. Other loops tape a few values per iteration already.
+            if (!IsReplayableReduction(loop) || loop.Body.Instructions.Any(i => i is LoopInstr { AfterSlots: not null }))
+                TapeMathCalls(loop);
+        }
         loop.TripCount = _builder.NewVariable(typeof(int), "trips");
         loop.ExitTaken = _builder.NewVariable(typeof(int), "exit");
         foreach (var carried in loop.Carried)
@@ -56,6 +63,17 @@ internal sealed partial class ReverseSweep
         foreach (var instr in loop.Body.Instructions)
             if (instr is LoopInstr nested && nested.AfterSlots is null && IsReplayableReduction(nested))
                 nested.AfterSlots = nested.Carried.Select(c => new TapeSlot(c.After.Type)).ToList();
+    }
+
+    /// <summary>
+    /// Math calls at the top level of a recorded loop's body keep their results on the tape, so the reverse
+    /// sweep does not call them again when it recomputes the iteration (the emitter pushes only those it pops).
+    /// </summary>
+    private static void TapeMathCalls(LoopInstr loop)
+    {
+        foreach (var instr in loop.Body.Instructions)
+            if (instr is Op { Kind: OpKind.Call, Pure: true, ResultSlot: null } call && call.Result.Type == typeof(double))
+                call.ResultSlot = new TapeSlot(typeof(double));
     }
 
     /// <summary>The shape <see cref="TryFuseReduction"/> needs, whatever the adjoints arriving after the loop.</summary>
@@ -213,11 +231,13 @@ internal sealed partial class ReverseSweep
 
         var index = _builder.ReadVariable(iteration);
         var heads = new Dictionary<Value, Value>();
-        // Results of nested reductions were pushed after their loops, later than the heads: they come off first,
-        // those of the iteration's last loops first; an iteration that left early pushed only those before its exit.
+        // Results of nested reductions and math calls were pushed after they were computed, later than the heads:
+        // they come off first, the iteration's last first; an iteration that left early pushed only those before its exit.
         var replayed = new HashSet<LoopInstr>();
         for (var i = upTo - 1; i >= 0; i--)
         {
+            if (loop.Body.Instructions[i] is Op { ResultSlot: { } resultSlot } call)
+                heads[call.Result] = _builder.TapePop(resultSlot, call.Result.Active);
             if (loop.Body.Instructions[i] is not LoopInstr { AfterSlots: { } slots } nested) continue;
             replayed.Add(nested);
             for (var j = slots.Count - 1; j >= 0; j--)

@@ -69,6 +69,9 @@ internal sealed partial class ReverseSweep
                 case Op { Result.Active: true } op:
                     ReverseOp(op);
                     break;
+                case TapedCallInstr { Result.Active: true } taped:
+                    ReverseOp(taped.AsOp());
+                    break;
                 case IfInstr branch:
                     ReverseIf(branch);
                     break;

@@ -53,6 +53,12 @@ internal sealed class Op : Instr
     public MutableVariable? Variable { get; init; }
     public TapeSlot? Slot { get; init; }
 
+    /// <summary>
+    /// Set on a math call at the top level of a recorded loop's body: its result is pushed once computed, and
+    /// the loop's reverse pops it instead of calling the function again (a tanh costs more than a push and a pop).
+    /// </summary>
+    public TapeSlot? ResultSlot { get; set; }
+
     /// <summary>No side effects and no dependence on mutable state: may be shared (CSE), moved to its single use, or dropped when unused.</summary>
     public bool Pure { get; init; } = true;
 
@@ -188,6 +194,21 @@ internal sealed class ReplayInstr(LoopInstr original, Func<Value, Value> map) : 
 {
     public LoopInstr Original { get; } = original;
     public Func<Value, Value> Map { get; } = map;
+}
+
+/// <summary>
+/// Stands, in a recomputed iteration, for a math call whose result was popped from the tape
+/// (<see cref="Op.ResultSlot"/>): no code runs here; the reverse sweep differentiates the call with
+/// <see cref="Result"/> (the popped value) and the recomputed <see cref="Args"/>.
+/// </summary>
+internal sealed class TapedCallInstr(Op original, Value[] args, Value result) : Instr
+{
+    public Op Original { get; } = original;
+    public Value[] Args { get; } = args;
+    public Value Result { get; } = result;
+
+    /// <summary>The call as an op for the rule table: the original's method on the recomputed arguments and the popped result.</summary>
+    public Op AsOp() => new() { Kind = Original.Kind, Result = Result, Args = Args, Method = Original.Method, NodeType = Original.NodeType };
 }
 
 /// <summary>Leaves the enclosing loop when <see cref="Condition"/> holds; <see cref="Values"/> are the carried values at that point.</summary>
