@@ -17,8 +17,10 @@ internal static class GradientPipeline
             var (builder, x, _, result) = FrontEnd.Run(f);
             var gradient = Expression.Parameter(typeof(double[]), "gradient");
             var reverse = ReverseSweep.Run(builder, result);
+            var writesFirst = GradientWindows.WriteFirst(builder, builder.Root);
             var emitted = IrEmitter.Run(gradient, [builder.Prologue, builder.Root, reverse], result);
-            var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!, x, gradient);
+            var check = writesFirst ? nameof(ArgumentChecks.ForGradient) : nameof(ArgumentChecks.ForGradientAndZero);
+            var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(check)!, x, gradient);
             return Expression.Lambda<GradientFunc>(emitted.ToBody(checks), f.Name, [x, gradient]);
         });
 }

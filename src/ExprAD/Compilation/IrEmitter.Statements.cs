@@ -50,9 +50,12 @@ internal sealed partial class IrEmitter
                     break;
                 case GradientAddInstr add:
                     var entry = Expression.ArrayAccess(_gradient!, ValueOf(add.Index));
-                    statements.Add(_soleGradientWrites.Contains(add)
+                    statements.Add(add.Stores || _soleGradientWrites.Contains(add)
                         ? Expression.Assign(entry, ValueOf(add.Term))
                         : Expression.AddAssign(entry, ValueOf(add.Term)));
+                    break;
+                case ClearGradientOutsideInstr clear:
+                    EmitClearOutside(clear, statements);
                     break;
                 case StoreElementInstr { Ghost: false } store:
                     statements.Add(Expression.Assign(Expression.ArrayAccess(ValueOf(store.Array), ValueOf(store.Index)), ValueOf(store.Value)));
@@ -67,6 +70,32 @@ internal sealed partial class IrEmitter
                     throw new InvalidOperationException("ExprAD internal error: a loop exit outside its loop.");
             }
         }
+    }
+
+    /// <summary>
+    /// <c>for (k = 0; k &lt; (wrote ? start : n); k++) g[k] = 0; for (k = wrote ? end : n; k &lt; n; k++) g[k] = 0;</c>
+    /// Loops, not a call: values live across a call lose their registers, and the JIT then spills the loop's sum
+    /// on every iteration (measured: 15% slower on Rosenbrock).
+    /// </summary>
+    private void EmitClearOutside(ClearGradientOutsideInstr clear, List<Expression> statements)
+    {
+        var length = Expression.ArrayLength(_gradient!);
+        var wrote = ValueOf(clear.Wrote);
+        var k = Expression.Variable(typeof(int), "zeroed");
+        _extraVariables.Add(k);
+        Expression ZeroUpTo(Expression limit)
+        {
+            var done = Expression.Label("zeroedAll");
+            return Expression.Loop(Expression.IfThenElse(Expression.LessThan(k, limit),
+                Expression.Block(Expression.Assign(Expression.ArrayAccess(_gradient!, k), Expression.Constant(0.0)), Expression.PreIncrementAssign(k)),
+                Expression.Break(done)), done);
+        }
+        var min = typeof(Math).GetMethod(nameof(Math.Min), [typeof(int), typeof(int)])!;
+        var max = typeof(Math).GetMethod(nameof(Math.Max), [typeof(int), typeof(int)])!;
+        statements.Add(Expression.Assign(k, Expression.Constant(0)));
+        statements.Add(ZeroUpTo(Expression.Condition(wrote, Expression.Call(min, ValueOf(clear.Start), length), length)));
+        statements.Add(Expression.Assign(k, Expression.Condition(wrote, Expression.Call(max, ValueOf(clear.End), Expression.Constant(0)), length)));
+        statements.Add(ZeroUpTo(length));
     }
 
     private Expression EmitIf(IfInstr branch)

@@ -24,12 +24,18 @@ internal static class ArgumentChecks
     /// </summary>
     public static void ForGradientAndZero(double[]? x, double[]? gradient)
     {
+        ForGradient(x, gradient);
+        for (var i = 0; i < gradient!.Length; i++) gradient[i] = 0;
+    }
+
+    /// <summary>The checks of <see cref="ForGradientAndZero"/>, for code that writes every gradient entry itself.</summary>
+    public static void ForGradient(double[]? x, double[]? gradient)
+    {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(gradient);
         if (gradient.Length != x.Length)
             throw new ArgumentException($"gradient.Length ({gradient.Length}) must equal x.Length ({x.Length}).", nameof(gradient));
         if (ReferenceEquals(x, gradient))
             throw new ArgumentException("x and gradient must be different arrays: the gradient is written while x is still being read.", nameof(gradient));
-        for (var i = 0; i < gradient.Length; i++) gradient[i] = 0;
     }
 }

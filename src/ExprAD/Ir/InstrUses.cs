@@ -12,6 +12,7 @@ internal static class InstrUses
         AccumulateInstr accumulate => [accumulate.Term],
         AssignVariableInstr assign => [assign.Value],
         GradientAddInstr add => [add.Index, add.Term],
+        ClearGradientOutsideInstr clear => [clear.Wrote, clear.Start, clear.End],
         StoreElementInstr { Ghost: false } store => [store.Array, store.Index, store.Value],
         AccumulateElementInstr add => [add.Array, add.Index, add.Term],
         ClearArrayInstr { Ghost: false } clear => [clear.Array],

@@ -130,6 +130,20 @@ internal sealed class GradientAddInstr(Value index, Value term) : Instr
 {
     public Value Index { get; } = index;
     public Value Term { get; } = term;
+
+    /// <summary><c>gradient[index] = term</c>: the first write of that entry, the gradient not having been zeroed.</summary>
+    public bool Stores { get; set; }
+}
+
+/// <summary>
+/// Zeroes the gradient entries outside [<see cref="Start"/>, <see cref="End"/>), or all of them when
+/// <see cref="Wrote"/> is false: the entries a sliding window did not store (<see cref="Differentiation.GradientWindows"/>).
+/// </summary>
+internal sealed class ClearGradientOutsideInstr(Value wrote, Value start, Value end) : Instr
+{
+    public Value Wrote { get; } = wrote;
+    public Value Start { get; } = start;
+    public Value End { get; } = end;
 }
 
 /// <summary>
@@ -176,6 +190,9 @@ internal sealed class LoopInstr(Block body) : Instr
     /// <summary>For a reduction: the reverse of one iteration, run at the end of each forward iteration.</summary>
     public Block? FusedReverse { get; set; }
 
+    /// <summary>Set when <see cref="Differentiation.GradientWindows"/> slid this loop's gradient entries through registers.</summary>
+    public GradientWindow? Window { get; set; }
+
     /// <summary>
     /// Set on a reduction nested at the top level of a recorded loop: its values after the loop are pushed
     /// on the tape (one slot per carried value), so the enclosing loop's reverse pops them instead of
@@ -183,6 +200,13 @@ internal sealed class LoopInstr(Block body) : Instr
     /// </summary>
     public List<TapeSlot>? AfterSlots { get; set; }
 }
+
+/// <summary>
+/// The registers of a loop's gradient window: offsets <see cref="Low"/> to <see cref="High"/> from
+/// <see cref="Counter"/>; <see cref="Flushes"/> are the additions it makes (one per iteration, then after the loop),
+/// <see cref="Ran"/> the test after the loop that it ran at least once.
+/// </summary>
+internal sealed record GradientWindow(Carried Counter, int Low, int High, List<GradientAddInstr> Flushes, Value Ran);
 
 /// <summary>
 /// Stands, in a recomputed iteration, for a nested reduction whose results were popped from the tape

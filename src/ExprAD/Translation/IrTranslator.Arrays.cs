@@ -53,13 +53,16 @@ internal sealed partial class IrTranslator
     /// <summary>
     /// The gradient tree of <see cref="AD.GradientExpression"/> starts by checking its arguments and zeroing
     /// the gradient array; when that tree is differentiated again, the gradient is a local array and the
-    /// check is just the zeroing (as is Array.Clear, which clears adjoint arrays in such trees).
+    /// check is just the zeroing (as is Array.Clear, which clears adjoint arrays in such trees). A tree whose
+    /// loop writes every entry itself only checks (<see cref="ArgumentChecks.ForGradient"/>): nothing to do.
     /// </summary>
     private static readonly System.Reflection.MethodInfo ZeroGradient = typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!;
+    private static readonly System.Reflection.MethodInfo CheckGradient = typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradient))!;
     private static readonly System.Reflection.MethodInfo ClearArray = typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array)])!;
 
     private bool TryTranslateArgumentCheck(MethodCallExpression node, List<Value> args)
     {
+        if (node.Method == CheckGradient && IrBuilder.IsLocalArray(args[1])) return true;
         var cleared = node.Method == ZeroGradient ? args[1] : node.Method == ClearArray ? args[0] : null;
         if (cleared is null || !IrBuilder.IsLocalArray(cleared)) return false;
         _builder.Current.Instructions.Add(new ClearArrayInstr(cleared));

@@ -83,6 +83,36 @@ public class GradientWindowTests
         Assert.Contains("pending1", AD.ToCSharp(AD.GradientExpression(mixed)));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void AWindowThatWritesTheGradientFirstLeavesNoStaleEntries(int n)
+    {
+        // The loop is the first code to touch the gradient, so it stores instead of adding and the entries it
+        // does not cover are zeroed after it; code after the loop (x[0] x[n-1]) still adds on top.
+        Expression<Func<double[], double>> f = x =>
+            Enumerable.Range(1, Math.Max(0, x.Length - 2)).Sum(i => x[i] * Math.Sin(x[i + 1])) + x[0] * x[x.Length - 1];
+        var printed = AD.ToCSharp(AD.GradientExpression(f));
+        Assert.Contains("ArgumentChecks.ForGradient(", printed);
+        Assert.Contains("zeroed", printed);
+        var x = LoopCheck.RandomPoint(n, n, -1, 1);
+        var g = LoopCheck.Run(f, x, seed: n, perCoordinate: true);
+        var exact = new double[n];
+        for (var i = 1; i < n - 1; i++)
+        {
+            exact[i] += Math.Sin(x[i + 1]);
+            exact[i + 1] += x[i] * Math.Cos(x[i + 1]);
+        }
+        exact[0] += x[n - 1];
+        exact[n - 1] += x[0];
+        // Entries filled with garbage first must come out exact: nothing may be added to a stale value.
+        var filled = Enumerable.Repeat(1e300, n).ToArray();
+        AD.Differentiate(f)(x, filled);
+        for (var i = 0; i < n; i++) Assert.Equal(exact[i], filled[i], 1e-14);
+    }
+
     [Fact]
     public void WindowsInsideAnOuterLoopRestartForEachOuterIteration()
     {
