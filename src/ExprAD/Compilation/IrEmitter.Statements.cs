@@ -8,7 +8,6 @@ namespace ExprAD.Compilation;
 internal sealed partial class IrEmitter
 {
     private static readonly MethodInfo PushMethod = typeof(Tape).GetMethod(nameof(Tape.Push))!;
-    private static readonly MethodInfo PopMethod = typeof(Tape).GetMethod(nameof(Tape.Pop))!;
     private static readonly MethodInfo ClearMethod = typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array)])!;
 
     private void EmitInstructions(Block block, List<Expression> statements) => EmitInstructions(block.Instructions, statements);
@@ -21,7 +20,7 @@ internal sealed partial class IrEmitter
             switch (instr)
             {
                 case Op { Kind: OpKind.TapePop } pop when _dead.Contains(pop.Result):
-                    if (_liveSlots.Contains(pop.Slot!)) statements.Add(Expression.Call(_tape!, PopMethod));
+                    if (_liveSlots.Contains(pop.Slot!)) statements.Add(Tape.DropExpression(_tape!));
                     break;
                 case Op op when op.Kind is OpKind.Input || _dead.Contains(op.Result) || _inlined.Contains(op.Result):
                     break;

@@ -50,7 +50,7 @@ internal sealed partial class IrEmitter
             OpKind.ReadVariable => VariableOf(op.Variable!),
             OpKind.NewArray => Expression.NewArrayBounds(typeof(double), Arg(0)),
             OpKind.LoadElement => Expression.ArrayIndex(Arg(0), Arg(1)),
-            OpKind.TapePop => FromTape(Expression.Call(_tape!, PopMethod), op.Result.Type),
+            OpKind.TapePop => FromTape(Tape.PopExpression(_tape!), op.Result.Type),
             _ => throw new InvalidOperationException($"ExprAD internal error: cannot emit op kind {op.Kind}."),
         };
     }

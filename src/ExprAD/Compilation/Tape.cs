@@ -1,3 +1,6 @@
+using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
+
 namespace ExprAD.Compilation;
 
 /// <summary>
@@ -9,8 +12,9 @@ internal sealed class Tape
 {
     [ThreadStatic] private static Tape? _cached;
 
-    private double[] _values = new double[256];
-    private int _count;
+    // Fields, not properties: the generated code pops by indexing them directly (see PopExpression).
+    internal double[] _values = new double[256];
+    internal int _count;
 
     public static Tape Rent()
     {
@@ -26,13 +30,32 @@ internal sealed class Tape
         _cached = tape;
     }
 
+    // Push runs inside the generated loops: a call there would cost more than its work, and values live
+    // across it would lose their registers; growing, rare, stays out of line.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Push(double value)
     {
-        if (_count == _values.Length) Array.Resize(ref _values, _values.Length * 2);
+        if (_count == _values.Length) Grow();
         _values[_count++] = value;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow() => Array.Resize(ref _values, _values.Length * 2);
+
     public double Pop() => _values[--_count];
+
+    /// <summary>
+    /// <c>tape._values[--tape._count]</c>, written into the generated code: the JIT would not inline
+    /// <see cref="Pop"/> into it, and a call in a reverse loop costs the loop its registers.
+    /// </summary>
+    public static Expression PopExpression(Expression tape)
+        => Expression.ArrayIndex(
+            Expression.Field(tape, nameof(_values)),
+            Expression.PreDecrementAssign(Expression.Field(tape, nameof(_count))));
+
+    /// <summary><c>--tape._count</c>: a pop whose value nobody reads.</summary>
+    public static Expression DropExpression(Expression tape)
+        => Expression.PreDecrementAssign(Expression.Field(tape, nameof(_count)));
 
     /// <summary>Bytes held, for tests of tape use per iteration.</summary>
     internal int Capacity => _values.Length * sizeof(double);
