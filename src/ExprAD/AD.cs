@@ -19,11 +19,16 @@ public static class AD
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
     /// <exception cref="NotSupportedException">f contains a node or a method with no derivative rule; the message quotes it.</exception>
     public static GradientFunc Differentiate(Expression<Func<double[], double>> f)
-        => GradientExpression(f).Compile();
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return GradientPipeline.Run(f, forCompiling: true).Compile();
+    }
 
     /// <summary>
     /// The simplified value-and-gradient tree that <see cref="Differentiate"/> compiles, for printing
-    /// (<see cref="ToCSharp"/>), inspection, or differentiating again.
+    /// (<see cref="ToCSharp"/>), inspection, or differentiating again. Local arrays the function creates are
+    /// <c>new double[n]</c> here; the compiled delegate takes them from a per-thread cache instead, reused
+    /// from call to call.
     /// </summary>
     /// <param name="f">The function to differentiate.</param>
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
@@ -54,7 +59,10 @@ public static class AD
     /// <exception cref="ArgumentNullException"><paramref name="f"/> is null.</exception>
     /// <exception cref="NotSupportedException">f contains a node or a method with no derivative rule; the message quotes it.</exception>
     public static DirectionalDerivativeFunc DirectionalDerivative(Expression<Func<double[], double>> f)
-        => DirectionalDerivativeExpression(f).Compile();
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return DirectionalPipeline.Run(f, forCompiling: true).Compile();
+    }
 
     /// <summary>The tree that <see cref="DirectionalDerivative"/> compiles, for printing or inspection.</summary>
     /// <param name="f">The function to differentiate.</param>

@@ -11,14 +11,16 @@ namespace ExprAD.Compilation;
 /// </summary>
 internal static class GradientPipeline
 {
-    public static Expression<GradientFunc> Run(Expression<Func<double[], double>> f)
+    /// <param name="f">The function.</param>
+    /// <param name="forCompiling">The tree will only be compiled (local arrays are then reused between calls, see <see cref="IrEmitter"/>).</param>
+    public static Expression<GradientFunc> Run(Expression<Func<double[], double>> f, bool forCompiling = false)
         => StackGuard.RunWithDeepStackFallback(() =>
         {
             var (builder, x, _, result) = FrontEnd.Run(f);
             var gradient = Expression.Parameter(typeof(double[]), "gradient");
             var reverse = ReverseSweep.Run(builder, result);
             var writesFirst = GradientWindows.WriteFirst(builder, builder.Root);
-            var emitted = IrEmitter.Run(gradient, [builder.Prologue, builder.Root, reverse], result);
+            var emitted = IrEmitter.Run(gradient, [builder.Prologue, builder.Root, reverse], result, forCompiling);
             var check = writesFirst ? nameof(ArgumentChecks.ForGradient) : nameof(ArgumentChecks.ForGradientAndZero);
             var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(check)!, x, gradient);
             return Expression.Lambda<GradientFunc>(emitted.ToBody(checks), f.Name, [x, gradient]);

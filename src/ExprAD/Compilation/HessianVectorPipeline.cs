@@ -22,7 +22,7 @@ internal static class HessianVectorPipeline
             var slope = Expression.Parameter(typeof(double[]), "slope");
             var tangent = TangentSweep.Run(builder, input, builder.Input(direction), result) ?? builder.Double(0);
             var reverse = ReverseSweep.Run(builder, tangent);
-            var emitted = IrEmitter.Run(product, [builder.Prologue, builder.Root, reverse], result, [tangent]);
+            var emitted = IrEmitter.Run(product, [builder.Prologue, builder.Root, reverse], result, [tangent], reuseArrays: true);
             var checks = Expression.Block(
                 Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForDirection))!, x, direction),
                 Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!, x, product));

@@ -8,6 +8,7 @@ namespace ExprAD.Compilation;
 internal sealed partial class IrEmitter
 {
     private static readonly MethodInfo PushMethod = typeof(Tape).GetMethod(nameof(Tape.Push))!;
+    private static readonly MethodInfo RentArrayMethod = typeof(Tape).GetMethod(nameof(Tape.RentArray))!;
     private static readonly MethodInfo ClearMethod = typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array)])!;
 
     private void EmitInstructions(Block block, List<Expression> statements) => EmitInstructions(block.Instructions, statements);

@@ -48,7 +48,7 @@ internal sealed partial class IrEmitter
             OpKind.Member => Expression.MakeMemberAccess(op.Args.Length == 0 ? null : Arg(0), op.Member!),
             OpKind.Select => Expression.Condition(Arg(0), Arg(1), Arg(2)),
             OpKind.ReadVariable => VariableOf(op.Variable!),
-            OpKind.NewArray => Expression.NewArrayBounds(typeof(double), Arg(0)),
+            OpKind.NewArray => _reuseArrays ? Expression.Call(_tape!, RentArrayMethod, Arg(0)) : Expression.NewArrayBounds(typeof(double), Arg(0)),
             OpKind.LoadElement => Expression.ArrayIndex(Arg(0), Arg(1)),
             OpKind.TapePop => FromTape(Tape.PopExpression(_tape!), op.Result.Type),
             _ => throw new InvalidOperationException($"ExprAD internal error: cannot emit op kind {op.Kind}."),

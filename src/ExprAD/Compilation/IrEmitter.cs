@@ -29,7 +29,9 @@ internal sealed partial class IrEmitter
     private readonly ParameterExpression? _gradient;
     private ParameterExpression? _tape;
 
-    private IrEmitter(ParameterExpression? gradient) => _gradient = gradient;
+    private readonly bool _reuseArrays;
+
+    private IrEmitter(ParameterExpression? gradient, bool reuseArrays) => (_gradient, _reuseArrays) = (gradient, reuseArrays);
 
     /// <summary>The emitted code of the blocks and the result, with the locals it declares and the tape it uses, if any.</summary>
     public sealed record Emitted(List<ParameterExpression> Variables, List<Expression> Statements, Expression Result, ParameterExpression? Tape)
@@ -57,13 +59,20 @@ internal sealed partial class IrEmitter
     }
 
     /// <summary>Emits <paramref name="blocks"/> in order, followed by <paramref name="result"/>.</summary>
-    public static Emitted Run(ParameterExpression? gradient, IReadOnlyList<Block> blocks, Value result)
-        => Run(gradient, blocks, result, []);
+    /// <param name="gradient">The array that gradient additions write to, if any.</param>
+    /// <param name="blocks">The code, in the order it runs.</param>
+    /// <param name="result">The value the tree returns.</param>
+    /// <param name="reuseArrays">
+    /// Local arrays come from the per-thread tape (<see cref="Tape.RentArray"/>), reused call after call, rather
+    /// than <c>new double[n]</c>: for trees that are only compiled, not shown or differentiated again.
+    /// </param>
+    public static Emitted Run(ParameterExpression? gradient, IReadOnlyList<Block> blocks, Value result, bool reuseArrays)
+        => Run(gradient, blocks, result, [], reuseArrays);
 
     /// <summary>Emits <paramref name="blocks"/> followed by <paramref name="result"/>, and the expressions of <paramref name="outputs"/>.</summary>
-    public static Emitted Run(ParameterExpression? gradient, IReadOnlyList<Block> blocks, Value result, IReadOnlyList<Value> outputs)
+    public static Emitted Run(ParameterExpression? gradient, IReadOnlyList<Block> blocks, Value result, IReadOnlyList<Value> outputs, bool reuseArrays)
     {
-        var emitter = new IrEmitter(gradient);
+        var emitter = new IrEmitter(gradient, reuseArrays);
         emitter.CountUses(blocks, result);
         foreach (var output in outputs) emitter.CountUse(output);
         emitter.RemoveDeadCode(blocks);
@@ -190,15 +199,20 @@ internal sealed partial class IrEmitter
             });
     }
 
-    /// <summary>A slot is pushed only when some pop of it is used; then every pop of it runs, to keep the stack aligned.</summary>
+    /// <summary>
+    /// A slot is pushed only when some pop of it is used; then every pop of it runs, to keep the stack aligned.
+    /// The tape is also where local arrays come from, so a function that creates one uses a tape.
+    /// </summary>
     private void FindLiveTapeSlots(IReadOnlyList<Block> blocks)
     {
+        var createsArrays = false;
         foreach (var block in blocks)
             ForEachInstruction(block, (instr, _) =>
             {
                 if (instr is Op { Kind: OpKind.TapePop } pop && !_dead.Contains(pop.Result)) _liveSlots.Add(pop.Slot!);
+                if (instr is Op { Kind: OpKind.NewArray } created && !_dead.Contains(created.Result)) createsArrays = true;
             });
-        if (_liveSlots.Count > 0) _tape = Expression.Variable(typeof(Tape), "tape");
+        if (_liveSlots.Count > 0 || (createsArrays && _reuseArrays)) _tape = Expression.Variable(typeof(Tape), "tape");
     }
 
     private void PlanInlining(Block block)

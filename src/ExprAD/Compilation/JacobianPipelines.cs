@@ -35,7 +35,7 @@ internal static class JacobianPipelines
             var tangents = TangentSweep.Run(builder, input, builder.Input(direction), outputs);
             // An array whose elements never depend on x has no tangent array: its column is zero.
             var zeroTangents = initializer ? builder.Double(0) : builder.NewArray(builder.ArrayLength(outputs[0]), active: false, "zero");
-            var emitted = IrEmitter.Run(gradient: null, [builder.Prologue, builder.Root], builder.Double(0), [.. outputs, .. tangents.Select(t => t ?? zeroTangents)]);
+            var emitted = IrEmitter.Run(gradient: null, [builder.Prologue, builder.Root], builder.Double(0), [.. outputs, .. tangents.Select(t => t ?? zeroTangents)], reuseArrays: true);
             var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForDirection))!, x, direction);
             var code = emitted.ToBody(checks, expressions => initializer
                 ? StoreAll(expressions, outputs.Length, values, column)
@@ -68,7 +68,7 @@ internal static class JacobianPipelines
             var values = Expression.Parameter(typeof(double[]), "values");
             var row = Expression.Parameter(typeof(double[]), "row");
             var reverse = ReverseSweep.RunSeededElement(builder, array, builder.Leaf(rowIndex));
-            var emitted = IrEmitter.Run(row, [builder.Prologue, builder.Root, reverse], builder.Double(0), [array]);
+            var emitted = IrEmitter.Run(row, [builder.Prologue, builder.Root, reverse], builder.Double(0), [array], reuseArrays: true);
             var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!, x, row);
             var copy = typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyValues))!;
             var code = emitted.ToBody(checks, expressions => [Expression.Call(copy, expressions[0], values)]);

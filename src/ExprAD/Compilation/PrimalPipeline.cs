@@ -10,7 +10,7 @@ internal static class PrimalPipeline
         => StackGuard.RunWithDeepStackFallback(() =>
         {
             var (builder, x, _, result) = FrontEnd.Run(f);
-            var emitted = IrEmitter.Run(gradient: null, [builder.Prologue, builder.Root], result);
+            var emitted = IrEmitter.Run(gradient: null, [builder.Prologue, builder.Root], result, reuseArrays: true);
             var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForFunction))!, x);
             return Expression.Lambda<Func<double[], double>>(emitted.ToBody(checks), f.Name, [x]);
         });

@@ -4,7 +4,8 @@ using System.Runtime.CompilerServices;
 namespace ExprAD.Compilation;
 
 /// <summary>
-/// The per-call stack on which a loop's forward sweep saves the values its reverse sweep needs.
+/// The per-call stack on which a loop's forward sweep saves the values its reverse sweep needs, and the
+/// per-call store of the local arrays the function creates (and of their adjoint arrays).
 /// One tape is cached per thread, so a steady-state call allocates nothing and concurrent calls never
 /// share one; a call nested in another on the same thread simply gets a fresh tape.
 /// </summary>
@@ -27,6 +28,7 @@ internal sealed class Tape
     public static void Return(Tape tape)
     {
         tape._count = 0;
+        tape._arraysRented = 0;
         _cached = tape;
     }
 
@@ -56,6 +58,25 @@ internal sealed class Tape
     /// <summary><c>--tape._count</c>: a pop whose value nobody reads.</summary>
     public static Expression DropExpression(Expression tape)
         => Expression.PreDecrementAssign(Expression.Field(tape, nameof(_count)));
+
+    // Local arrays never outlive the call (the function returns a double, or its outputs are copied out
+    // before it returns), and each creation runs at most once per call (arrays created in loops are
+    // refused), so the k-th array a call creates can be the k-th array of the previous call, cleared.
+    private double[][] _arrays = [];
+    private int _arraysRented;
+
+    /// <summary><c>new double[length]</c>, reusing the array this call's predecessor created at the same point when it has that length.</summary>
+    public double[] RentArray(int length)
+    {
+        if (_arraysRented == _arrays.Length) Array.Resize(ref _arrays, Math.Max(4, 2 * _arrays.Length));
+        var array = _arrays[_arraysRented];
+        if (array is not null && array.Length == length)
+            Array.Clear(array);
+        else
+            _arrays[_arraysRented] = array = new double[length]; // a negative length throws here, as new double[n] does
+        _arraysRented++;
+        return array;
+    }
 
     /// <summary>Bytes held, for tests of tape use per iteration.</summary>
     internal int Capacity => _values.Length * sizeof(double);
