@@ -43,7 +43,7 @@ internal sealed partial class IrEmitter
                     EmitReverseLoop(reverse, statements);
                     break;
                 case AccumulateInstr accumulate:
-                    statements.Add(Expression.AddAssign(VariableOf(accumulate.Variable), ValueOf(accumulate.Term)));
+                    statements.Add(AddOrSubtract(VariableOf(accumulate.Variable), accumulate.Term));
                     break;
                 case AssignVariableInstr assign:
                     statements.Add(Expression.Assign(VariableOf(assign.Variable), ValueOf(assign.Value)));
@@ -52,7 +52,7 @@ internal sealed partial class IrEmitter
                     var entry = Expression.ArrayAccess(_gradient!, ValueOf(add.Index));
                     statements.Add(add.Stores || _soleGradientWrites.Contains(add)
                         ? Expression.Assign(entry, ValueOf(add.Term))
-                        : Expression.AddAssign(entry, ValueOf(add.Term)));
+                        : AddOrSubtract(entry, add.Term));
                     break;
                 case ClearGradientOutsideInstr clear:
                     EmitClearOutside(clear, statements);
@@ -97,6 +97,12 @@ internal sealed partial class IrEmitter
         statements.Add(Expression.Assign(k, Expression.Condition(wrote, Expression.Call(max, ValueOf(clear.End), Expression.Constant(0)), length)));
         statements.Add(ZeroUpTo(length));
     }
+
+    /// <summary><c>target += term</c>, or <c>target -= a</c> when the term is an inlined <c>-a</c> (the same number, one instruction less).</summary>
+    private Expression AddOrSubtract(Expression target, Value term)
+        => term.Definition is { Kind: OpKind.Unary, NodeType: ExpressionType.Negate } negation && _inlined.Contains(term)
+            ? Expression.SubtractAssign(target, ValueOf(negation.Args[0]))
+            : Expression.AddAssign(target, ValueOf(term));
 
     private Expression EmitIf(IfInstr branch)
     {

@@ -80,17 +80,23 @@ internal static class GradientWindows
         var zero = builder.Double(0);
         var before = registers.Select(r => (Instr)new AssignVariableInstr(r, zero));
 
+        // The top register is empty when an iteration starts (the window just slid): its first term is assigned,
+        // which saves adding to zero and clearing it after the slide.
+        var topAssigned = false;
         foreach (var (position, offset) in adds)
         {
             var add = (GradientAddInstr)fused.Instructions[position];
-            fused.Instructions[position] = new AccumulateInstr(registers[offset - low], add.Term);
+            var first = offset == low + width - 1 && !topAssigned;
+            topAssigned |= first;
+            fused.Instructions[position] = first
+                ? new AssignVariableInstr(registers[offset - low], add.Term)
+                : new AccumulateInstr(registers[offset - low], add.Term);
         }
         // End of an iteration: gradient[i + low] is final; slide the window by one.
         var flushes = new List<GradientAddInstr> { new(IndexPlus(builder, fused, counter.Head, low), Read(builder, fused, registers[0])) };
         fused.Instructions.Add(flushes[0]);
         for (var k = 0; k + 1 < width; k++)
             fused.Instructions.Add(new AssignVariableInstr(registers[k], Read(builder, fused, registers[k + 1])));
-        fused.Instructions.Add(new AssignVariableInstr(registers[width - 1], zero));
 
         // After the loop (counter = end): register k holds what the last iterations added to gradient[end + low + k].
         // When the loop ran, its last iteration (end - 1) read x at end - 1 + low and end - 1 + high, so every

@@ -182,6 +182,9 @@ internal sealed partial class ReverseSweep
         var terms = _terms.Remove(value, out var list) ? list : [];
         if (_accumulators.TryGetValue(value, out var accumulator)) terms.Add(_builder.ReadVariable(accumulator));
         if (terms.Count == 0) return null;
+        // -a - b - c as -(a + b + c): one negation, which the emitter folds into x -= ... where the sum is added.
+        if (terms.Count > 1 && terms.All(t => t.Definition is { Kind: OpKind.Unary, NodeType: System.Linq.Expressions.ExpressionType.Negate }))
+            return _builder.Negate(SumBalanced(terms.Select(t => t.Definition!.Args[0]).ToList(), 0, terms.Count));
         return SumBalanced(terms, 0, terms.Count);
     }
 
