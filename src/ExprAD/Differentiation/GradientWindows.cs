@@ -100,7 +100,7 @@ internal static class GradientWindows
 
         // After the loop (counter = end): register k holds what the last iterations added to gradient[end + low + k].
         // When the loop ran, its last iteration (end - 1) read x at end - 1 + low and end - 1 + high, so every
-        // entry in between exists, and register width - 1 is empty.
+        // entry in between exists. Register width - 1 has nothing of its own: its terms slid into width - 2.
         var flush = new Block(block);
         for (var k = 0; k + 1 < width; k++)
         {
@@ -121,7 +121,8 @@ internal static class GradientWindows
     /// adds nothing else, its flushes are the first writes of their entries: they store instead of adding,
     /// and the loop's counter range tells which entries they covered ([init + low, end + high) when it ran),
     /// so only the others are zeroed, after the loop. The caller then skips zeroing the whole gradient on
-    /// entry: one pass over the gradient instead of two (Rosenbrock at n = 100,000 is memory-bound).
+    /// entry: one pass over the gradient instead of two, and stores that wait for no load (Rosenbrock's
+    /// gradient went from 1.45 to about 1.15 times the hand-written one's time).
     /// </summary>
     /// <returns>Whether the code now initializes every gradient entry itself.</returns>
     public static bool WriteFirst(IrBuilder builder, Block root)

@@ -52,6 +52,40 @@ public class LoopCodeShapeTests
         Assert.True(printed.Length < 20_000, $"{printed.Length} characters");
     }
 
+    [Fact]
+    public void TheHiddenLayersTanhIsCalledOncePerUnitAndRowNotAgainInTheReverse()
+    {
+        // The hidden-unit loop's adjoint (2 * error) is known only after it ends, so it is recorded: its tanh
+        // results go on the tape, and its reverse pops them instead of calling Math.Tanh again. The dot
+        // product's sum is not recomputed in its replay either (only its terms' adjoints are wanted).
+        var data = DataSet.Random(1, rows: 50, features: 3, classification: false);
+        var f = Mlp(data, hidden: 4);
+        var printed = AD.ToCSharp(AD.GradientExpression(f));
+        Assert.Equal(Occurrences(AD.ToCSharp(f), "Math.Tanh("), Occurrences(printed, "Math.Tanh("));
+        Assert.Contains("tape.Push(", printed);
+        var x = LoopCheck.RandomPoint(2, 4 * 3 + 4 + 4, -0.5, 0.5);
+        LoopCheck.Run(f, x, seed: 2, handGradient: MlpGradient(data, 4, x));
+    }
+
+    [Fact]
+    public void AMaxOverASelectorWithNestedSumsDifferentiatesOnlyTheWinner()
+    {
+        // max over k of sum over j of x[j] * w[k, j]: the candidates are compared on values with no
+        // derivative; only the winner's sum is computed again and differentiated.
+        var w = new double[,] { { 1, -2, 0.5 }, { 0.3, 0.1, 2 }, { -1, 1, 1 } };
+        System.Linq.Expressions.Expression<Func<double[], double>> f = x =>
+            Enumerable.Range(0, 3).Max(k => Enumerable.Range(0, x.Length).Sum(j => Math.Sin(x[j]) * w[k, j]));
+        var printed = AD.ToCSharp(AD.GradientExpression(f));
+        Assert.Contains("winner", printed);
+        foreach (var point in new[] { new[] { 0.3, -0.2, 0.9 }, new[] { -0.7, 0.4, 0.1 } })
+        {
+            var g = LoopCheck.Run(f, point, seed: 3, perCoordinate: true);
+            var sums = Enumerable.Range(0, 3).Select(k => Enumerable.Range(0, 3).Sum(j => Math.Sin(point[j]) * w[k, j])).ToArray();
+            var winner = Array.IndexOf(sums, sums.Max());
+            for (var j = 0; j < 3; j++) Assert.Equal(Math.Cos(point[j]) * w[winner, j], g[j], 1e-14);
+        }
+    }
+
     private static int Occurrences(string text, string fragment)
     {
         var count = 0;
