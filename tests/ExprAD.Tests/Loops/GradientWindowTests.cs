@@ -114,6 +114,21 @@ public class GradientWindowTests
     }
 
     [Fact]
+    public void AWindowThatWritesTheGradientFirstStillRejectsBadArguments()
+    {
+        // Its delegate checks the arguments inline and calls the checker only when one is bad: same exceptions.
+        var gradient = AD.Differentiate(Rosenbrock);
+        Assert.Throws<ArgumentNullException>(() => gradient(null!, new double[3]));
+        Assert.Throws<ArgumentNullException>(() => gradient(new double[3], null!));
+        var wrongLength = Assert.Throws<ArgumentException>(() => gradient(new double[3], new double[4]));
+        Assert.Contains("4", wrongLength.Message);
+        Assert.Contains("3", wrongLength.Message);
+        var same = new double[3];
+        Assert.Throws<ArgumentException>(() => gradient(same, same));
+        Assert.Equal(2.0, gradient([0, 0, 0], new double[3])); // and the good path still runs
+    }
+
+    [Fact]
     public void WindowsInsideAnOuterLoopRestartForEachOuterIteration()
     {
         // sum over rows r of sum over i of x[i] x[i+1] w[r]: the inner window is flushed once per row.
