@@ -7,7 +7,9 @@ namespace ExprAD.Compilation;
 /// <summary>
 /// The gradient pipeline, in the order it runs: lower the tree, translate it into SSA form (simplifying
 /// and sharing as it goes), build the reverse sweep from the rule table, and emit one expression tree:
-/// argument checks and gradient zeroed, forward sweep, reverse sweep, return the value.
+/// argument checks and gradient zeroed, forward sweep, reverse sweep, return the value. When the first code
+/// to write the gradient is a loop that stores its entries (<see cref="GradientWindows.WriteFirst"/>), the
+/// gradient is not zeroed on entry: that loop zeroes what it does not store.
 /// </summary>
 internal static class GradientPipeline
 {
