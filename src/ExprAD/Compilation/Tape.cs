@@ -44,11 +44,9 @@ internal sealed class Tape
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow() => Array.Resize(ref _values, _values.Length * 2);
 
-    public double Pop() => _values[--_count];
-
     /// <summary>
-    /// <c>tape._values[--tape._count]</c>, written into the generated code: the JIT would not inline
-    /// <see cref="Pop"/> into it, and a call in a reverse loop costs the loop its registers.
+    /// <c>tape._values[--tape._count]</c>, written into the generated code rather than called: the JIT did not
+    /// inline a Pop method into it, and a call in a reverse loop costs the loop its registers.
     /// </summary>
     public static Expression PopExpression(Expression tape)
         => Expression.ArrayIndex(

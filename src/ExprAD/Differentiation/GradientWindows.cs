@@ -129,7 +129,7 @@ internal static class GradientWindows
     {
         for (var i = 0; i < root.Instructions.Count; i++)
         {
-            var adds = GradientAdds(root.Instructions[i]).ToList();
+            var adds = Blocks.WithNested(root.Instructions[i], withReverse: true).OfType<GradientAddInstr>().ToList();
             if (adds.Count == 0) continue;
             if (root.Instructions[i] is not LoopInstr { Window: { } window } || adds.Any(a => a != window.Flushes[0])) return false;
             foreach (var flush in window.Flushes) flush.Stores = true;
@@ -145,21 +145,6 @@ internal static class GradientWindows
             return true;
         }
         return false; // the gradient is first written after this code (in the reverse sweep): zero it on entry
-    }
-
-    /// <summary>Every gradient addition in <paramref name="instr"/>, nested blocks and fused reverses included.</summary>
-    private static IEnumerable<GradientAddInstr> GradientAdds(Instr instr)
-    {
-        StackGuard.Check();
-        var nested = instr switch
-        {
-            GradientAddInstr add => [add],
-            IfInstr branch => branch.WhenTrue.Instructions.Concat(branch.WhenFalse.Instructions).SelectMany(GradientAdds),
-            LoopInstr loop => loop.Body.Instructions.Concat(loop.FusedReverse?.Instructions ?? []).SelectMany(GradientAdds),
-            ReverseLoopInstr reverse => reverse.PartialBodies.Append(reverse.FullBody).SelectMany(b => b.Instructions).SelectMany(GradientAdds),
-            _ => [],
-        };
-        return nested;
     }
 
     /// <summary>The constant c with <paramref name="value"/> = <paramref name="counter"/> + c, if it has that form (through a few +/- constants).</summary>

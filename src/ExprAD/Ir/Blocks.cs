@@ -7,21 +7,27 @@ internal static class Blocks
 {
     /// <summary>
     /// Every instruction of <paramref name="block"/> in program order, each followed by the instructions of
-    /// the blocks nested in it (an if's two branches, a loop's body; not the reverse code fused into a loop).
+    /// the blocks nested in it (an if's two branches, a loop's body; with <paramref name="withReverse"/> also
+    /// the reverse code fused into a loop and the bodies of reverse loops).
     /// </summary>
-    public static IEnumerable<Instr> AllInstructions(Block block)
+    public static IEnumerable<Instr> AllInstructions(Block block, bool withReverse = false)
+        => block.Instructions.SelectMany(instr => WithNested(instr, withReverse));
+
+    /// <summary><paramref name="instr"/>, then the instructions of the blocks nested in it (see <see cref="AllInstructions"/>).</summary>
+    public static IEnumerable<Instr> WithNested(Instr instr, bool withReverse = false)
     {
         StackGuard.Check();
-        foreach (var instr in block.Instructions)
+        yield return instr;
+        IEnumerable<Block> nested = instr switch
         {
-            yield return instr;
-            var nested = instr switch
-            {
-                IfInstr branch => AllInstructions(branch.WhenTrue).Concat(AllInstructions(branch.WhenFalse)),
-                LoopInstr loop => AllInstructions(loop.Body),
-                _ => [],
-            };
-            foreach (var inner in nested) yield return inner;
-        }
+            IfInstr branch => [branch.WhenTrue, branch.WhenFalse],
+            LoopInstr loop when withReverse && loop.FusedReverse is { } fused => [loop.Body, fused],
+            LoopInstr loop => [loop.Body],
+            ReverseLoopInstr reverse when withReverse => [.. reverse.PartialBodies, reverse.FullBody],
+            _ => [],
+        };
+        foreach (var block in nested)
+            foreach (var inner in AllInstructions(block, withReverse))
+                yield return inner;
     }
 }

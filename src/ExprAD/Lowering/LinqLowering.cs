@@ -106,6 +106,10 @@ internal static partial class LinqLowering
 
     private static MethodInfo Helper(string name) => typeof(LinqLowering).GetMethod(name, BindingFlags.Static | BindingFlags.NonPublic)!;
 
+    /// <summary>Whether <paramref name="method"/> is one of the helpers above that raise LINQ's exceptions.</summary>
+    internal static bool IsThrowHelper(MethodInfo method)
+        => method == NoElementsMethod || method == ArgumentNullMethod || method == CountOutOfRangeMethod;
+
     /// <summary>
     /// <c>(p1, p2) =&gt; body</c> applied to <paramref name="arguments"/>, as a block that binds the parameters.
     /// The arguments only mention fresh locals of this pass, so binding them inside the parameters' scope is safe.

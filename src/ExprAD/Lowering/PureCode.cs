@@ -28,7 +28,7 @@ internal sealed class PureCode : GuardedExpressionVisitor
         var rectangularRead = node.Object is not null && node.Object.Type.IsArray && node.Method.Name == "Get";
         // The exceptions of lowered LINQ (an empty or negative range): code run once more throws only where the
         // first run already threw, so nested lowered reductions keep a selector pure.
-        var linqThrow = node.Method.DeclaringType == typeof(LinqLowering);
+        var linqThrow = LinqLowering.IsThrowHelper(node.Method);
         if (!rectangularRead && !linqThrow && node.Method != Detached.Method && !(node.Method.IsStatic && RuleTable.TryGet(node.Method, out _))) _pure = false;
         return _pure ? base.VisitMethodCall(node) : node;
     }

@@ -89,7 +89,7 @@ public partial class RandomExpressionTests(ITestOutputHelper output)
         };
         var stats = new Counters();
         var e = Assert.ThrowsAny<Exception>(() => CaseGen.Sample(c => CheckCase(c, stats, Scaled), iter: 1000, threads: 1));
-        Assert.Contains("directional derivative", e.ToString());
+        Assert.True(e.ToString().Contains("directional derivative", StringComparison.Ordinal), $"the harness failed for another reason: {e}");
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public partial class RandomExpressionTests(ITestOutputHelper output)
         };
         var stats = new Counters();
         var e = Assert.ThrowsAny<Exception>(() => CaseGen.Sample(c => CheckCase(c, stats, DropLast), iter: 200, threads: 1));
-        Assert.Contains("directional derivative", e.ToString());
+        Assert.True(e.ToString().Contains("directional derivative", StringComparison.Ordinal), $"the harness failed for another reason: {e}");
     }
 
     private static void CheckCase(Case c, Counters stats, Func<GradientFunc, GradientFunc>? mutate = null)
