@@ -20,12 +20,24 @@ internal sealed class ArrayOrder
         return order;
     }
 
-    /// <summary>True when <paramref name="array"/> may be written at or after the start of <paramref name="loop"/> (unknown loops: false; recomputed copies carry their own flags).</summary>
+    /// <summary>
+    /// True when <paramref name="array"/> may be written at or after the start of <paramref name="loop"/> (a copy
+    /// answers as its original: code around a copy is a copy of the code around the original).
+    /// </summary>
     public bool WrittenInOrAfter(Value array, LoopInstr loop)
-        => _loopStart.TryGetValue(loop, out var start) && _lastWrite.TryGetValue(array, out var last) && last >= start;
+        => _loopStart.TryGetValue(loop.Origin, out var start) && _lastWrite.TryGetValue(array, out var last) && last >= start;
 
     /// <summary>Whether the block (nested blocks included) writes a local array.</summary>
     public static bool Writes(Block block) => Blocks.AllInstructions(block).Any(instr => instr is StoreElementInstr or ClearArrayInstr);
+
+    /// <summary>The arrays the block (nested blocks included) writes or clears.</summary>
+    public static HashSet<Value> ArraysWritten(Block block)
+        => Blocks.AllInstructions(block).Select(instr => instr switch
+        {
+            StoreElementInstr store => store.Array,
+            ClearArrayInstr clear => clear.Array,
+            _ => null,
+        }).OfType<Value>().ToHashSet();
 
     /// <summary>The arrays the block (nested blocks included) reads elements of.</summary>
     public static HashSet<Value> ArraysRead(Block block)

@@ -13,8 +13,12 @@ namespace ExprAD.Differentiation;
 /// <param name="map">Values of the source replaced in the copy (a loop's heads by their restored values); filled as it copies.</param>
 /// <param name="overwrittenLater">Arrays whose elements may have changed since the forward sweep read them: recomputed reads of them are marked unstable.</param>
 /// <param name="replayed">Nested reductions not recomputed: their results are already in <paramref name="map"/> (popped), and a <see cref="ReplayInstr"/> marks their place.</param>
-internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, Func<Value, bool> overwrittenLater, IReadOnlySet<LoopInstr>? replayed = null)
+/// <param name="refilled">Scratch arrays the copied code fills before it reads them (<see cref="ScratchArrays"/>): their stores are really done again, and their reads are not unstable.</param>
+internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, Func<Value, bool> overwrittenLater,
+    IReadOnlySet<LoopInstr>? replayed = null, Func<Value, bool>? refilled = null)
 {
+    private bool Refilled(Value array) => refilled?.Invoke(array) == true;
+
     public Value Map(Value value) => map.TryGetValue(value, out var mapped) ? mapped : value;
 
     /// <summary>Copies instructions [0, count) of <paramref name="source"/> into <paramref name="target"/>, skipping exits.</summary>
@@ -46,11 +50,12 @@ internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, 
                     target.Instructions.Add(CloneLoop(loop, target));
                     break;
                 case StoreElementInstr store:
-                    // Already written by the forward sweep; the ghost copy only carries the store's reverse.
-                    target.Instructions.Add(new StoreElementInstr(Map(store.Array), Map(store.Index), Map(store.Value), ghost: true));
+                    // Already written by the forward sweep; the ghost copy only carries the store's reverse. A scratch
+                    // array is written again: the forward sweep's later iterations have overwritten it.
+                    target.Instructions.Add(new StoreElementInstr(Map(store.Array), Map(store.Index), Map(store.Value), ghost: !Refilled(store.Array)));
                     break;
                 case ClearArrayInstr clear:
-                    target.Instructions.Add(new ClearArrayInstr(Map(clear.Array), ghost: true));
+                    target.Instructions.Add(new ClearArrayInstr(Map(clear.Array), ghost: !Refilled(clear.Array)));
                     break;
                 case ExitInstr:
                     break; // the caller knows which exits were (not) taken in the iteration it recomputes
@@ -65,7 +70,7 @@ internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, 
     {
         if (op.Kind is OpKind.Constant or OpKind.Input) return op.Result;
         if (op.Kind == OpKind.LoadElement)
-            return builder.LoadElement(Map(op.Args[0]), Map(op.Args[1]), unstable: op.Unstable || overwrittenLater(op.Args[0]));
+            return builder.LoadElement(Map(op.Args[0]), Map(op.Args[1]), unstable: op.Unstable || !Refilled(op.Args[0]) && overwrittenLater(op.Args[0]));
         if (op.Kind is OpKind.ReadVariable or OpKind.TapePop or OpKind.Leaf or OpKind.NewArray)
             throw new InvalidOperationException($"ExprAD internal error: cannot recompute a {op.Kind} op.");
         var token = op.Kind switch
@@ -112,7 +117,7 @@ internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, 
     private LoopInstr CloneLoop(LoopInstr loop, Block parent)
     {
         var body = new Block(parent);
-        var copy = new LoopInstr(body);
+        var copy = new LoopInstr(body) { Origin = loop.Origin };
         foreach (var carried in loop.Carried)
         {
             var head = builder.NewValue(carried.Head.Type, carried.Head.Active, body);

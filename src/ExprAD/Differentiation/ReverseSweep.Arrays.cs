@@ -12,6 +12,7 @@ internal sealed partial class ReverseSweep
 {
     private readonly Dictionary<Value, Value> _adjointArrays = [];
     private ArrayOrder _arrayOrder = null!;
+    private ScratchArrays _scratch = null!;
 
     private void CreateAdjointArrays(Block block)
     {
@@ -66,7 +67,13 @@ internal sealed partial class ReverseSweep
     /// <summary>
     /// A fused reverse runs during the forward sweep, so it cannot reverse writes (later reads come first
     /// in reverse), and it can only add into an array's adjoint if nothing overwrites the array later.
+    /// Scratch arrays refilled within the loop are the exception: what an iteration stores only that
+    /// iteration reads, so its reverse, right after it, has every read's adjoint.
     /// </summary>
     private bool ArraysAllowFusion(LoopInstr loop)
-        => !ArrayOrder.Writes(loop.Body) && !ArrayOrder.ArraysRead(loop.Body).Any(a => _arrayOrder.WrittenInOrAfter(a, loop));
+        => ArrayOrder.ArraysWritten(loop.Body).All(a => _scratch.IsRefilledWithin(a, loop))
+           && !ArrayOrder.ArraysRead(loop.Body).Any(a => _arrayOrder.WrittenInOrAfter(a, loop) && !_scratch.IsRefilledWithin(a, loop));
+
+    /// <summary>Recomputing an iteration of <paramref name="loop"/> writes these arrays again (see <see cref="ScratchArrays"/>).</summary>
+    private Func<Value, bool> RefilledWithin(LoopInstr loop) => array => _scratch.IsRefilledWithin(array, loop);
 }

@@ -139,7 +139,7 @@ internal sealed partial class ReverseSweep
     private LoopInstr CopyWithMap(LoopInstr loop, Block parent, Func<Value, Value> map)
     {
         var outside = new Dictionary<Value, Value>();
-        var cloner = new IrCloner(_builder, outside, array => false);
+        var cloner = new IrCloner(_builder, outside, array => false, refilled: RefilledWithin(loop));
         foreach (var value in ValuesFromOutside(loop)) outside[value] = map(value);
         return cloner.CopyLoop(loop, parent);
     }
@@ -252,7 +252,7 @@ internal sealed partial class ReverseSweep
                 : _builder.TapePop(carried.Slot!, carried.Head.Active);
         }
 
-        var cloner = new IrCloner(_builder, heads, array => _arrayOrder.WrittenInOrAfter(array, loop), replayed);
+        var cloner = new IrCloner(_builder, heads, array => _arrayOrder.WrittenInOrAfter(array, loop), replayed, RefilledWithin(loop));
         var start = body.Instructions.Count;
         cloner.CloneInstructions(loop.Body, upTo, body);
         var end = body.Instructions.Count;

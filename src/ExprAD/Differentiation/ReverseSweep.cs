@@ -22,7 +22,7 @@ internal sealed partial class ReverseSweep
 
     /// <summary>Builds the reverse sweep of <paramref name="builder"/>'s root block seeded with d result = 1.</summary>
     public static Block Run(IrBuilder builder, Value result)
-        => Run(builder, result.Active, sweep => sweep.AddTerm(result, builder.Double(1)));
+        => Run(builder, result.Active, sweep => sweep.AddTerm(result, builder.Double(1)), escaping: null);
 
     /// <summary>
     /// The reverse sweep seeded with d array[index] = 1, for a vector function that returns a local array:
@@ -30,9 +30,10 @@ internal sealed partial class ReverseSweep
     /// </summary>
     public static Block RunSeededElement(IrBuilder builder, Value array, Value index)
         => Run(builder, array.Active, sweep =>
-            builder.Current.Instructions.Add(new StoreElementInstr(sweep._adjointArrays[array], index, builder.Double(1))));
+            builder.Current.Instructions.Add(new StoreElementInstr(sweep._adjointArrays[array], index, builder.Double(1))), escaping: array);
 
-    private static Block Run(IrBuilder builder, bool seeded, Action<ReverseSweep> seed)
+    // escaping: a local array the caller reads after the function returns (never treated as scratch).
+    private static Block Run(IrBuilder builder, bool seeded, Action<ReverseSweep> seed, Value? escaping)
     {
         var sweep = new ReverseSweep(builder);
         var reverseRoot = new Block(builder.Root);
@@ -40,6 +41,7 @@ internal sealed partial class ReverseSweep
         builder.Algebraic = true;
         sweep._reverseOf[builder.Root] = reverseRoot;
         sweep._arrayOrder = ArrayOrder.Of(builder.Root);
+        sweep._scratch = ScratchArrays.Of(builder.Root, escaping);
         sweep.CreateAdjointArrays(builder.Root);
         if (seeded)
         {

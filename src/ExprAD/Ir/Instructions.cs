@@ -175,6 +175,11 @@ internal sealed class LoopInstr(Block body) : Instr
     public Block Body { get; } = body;
     public List<Carried> Carried { get; } = [];
 
+    private LoopInstr? _origin;
+
+    /// <summary>The loop of the forward code this one is a copy of (itself when it is not a copy): analyses of the forward code answer for copies through it.</summary>
+    public LoopInstr Origin { get => _origin ?? this; set => _origin = value; }
+
     /// <summary>
     /// Set on the one instance whose reverse sweep follows: it records its trip count and exit and pushes
     /// its taped heads. Loops nested in other loops are re-run (recomputed) before their reverse, so

@@ -1,0 +1,176 @@
+using System.Linq.Expressions;
+using ExprAD.Diagnostics;
+using ExprAD.Ir;
+
+namespace ExprAD.Differentiation;
+
+/// <summary>
+/// Finds scratch arrays: local arrays whose every element read comes after a fill of the whole array in the
+/// same iteration of some loop (its owner), like a hidden layer refilled for every data row. What such an
+/// array held before the fill never matters, so a loop containing an owner can be recomputed by really
+/// refilling the array (instead of reading the overwritten elements back, which is refused), and a reduction
+/// over those iterations can still be fused: nothing one iteration stores is read by another.
+/// </summary>
+/// <remarks>
+/// A fill is the first thing in the owner's body that touches the array, and either clears it or is a
+/// counted loop <c>for (j = 0; j &lt; length; j++) { ... a[j] = v; ... }</c> with no other exit, that stores
+/// <c>a[j]</c> unconditionally at the top level of its body and reads the array only as <c>a[j]</c> after that store;
+/// <c>length</c> is the value the array was created with. The analysis is structural, on the forward code,
+/// before the reverse sweep; copies of loops map back to their originals through <see cref="LoopInstr.Origin"/>.
+/// </remarks>
+internal sealed class ScratchArrays
+{
+    private readonly Dictionary<Value, Value> _lengths = [];
+    private readonly HashSet<Value> _notScratch = [];
+    private readonly Dictionary<(LoopInstr, Value), int?> _fills = [];
+    private readonly Dictionary<(LoopInstr, Value), bool> _refilledWithin = [];
+
+    /// <param name="root">The forward code.</param>
+    /// <param name="escaping">An array the caller reads after the function returns (a vector function's result): never scratch.</param>
+    public static ScratchArrays Of(Block root, Value? escaping = null)
+    {
+        var arrays = new ScratchArrays();
+        foreach (var instr in Blocks.AllInstructions(root))
+            if (instr is Op { Kind: OpKind.NewArray } created)
+                arrays._lengths[created.Result] = created.Args[0];
+        if (escaping is not null) arrays._notScratch.Add(escaping);
+        arrays.CheckLoads(root, [], null);
+        return arrays;
+    }
+
+    /// <summary>
+    /// True when <paramref name="array"/> is scratch and refilled by <paramref name="loop"/> itself or a loop
+    /// nested in it: recomputing an iteration of <paramref name="loop"/> refills it before reading it.
+    /// </summary>
+    public bool IsRefilledWithin(Value array, LoopInstr loop)
+    {
+        if (!_lengths.ContainsKey(array) || _notScratch.Contains(array)) return false;
+        var origin = loop.Origin;
+        var key = (origin, array);
+        if (!_refilledWithin.TryGetValue(key, out var refilled))
+        {
+            refilled = FillIndex(origin, array) is not null
+                       || Blocks.AllInstructions(origin.Body).OfType<LoopInstr>().Any(inner => FillIndex(inner, array) is not null);
+            _refilledWithin[key] = refilled;
+        }
+        return refilled;
+    }
+
+    /// <summary>Checks every element read against the fills of the loops around it; an array with a read no fill covers is not scratch.</summary>
+    /// <param name="block">The code walked.</param>
+    /// <param name="path">The loops around <paramref name="block"/>, each with the index of the top-level instruction of its body being walked.</param>
+    /// <param name="bodyOf">The loop whose body <paramref name="block"/> is (null for the root and the branches of an if).</param>
+    private void CheckLoads(Block block, List<(LoopInstr Loop, int Index)> path, LoopInstr? bodyOf)
+    {
+        StackGuard.Check();
+        for (var i = 0; i < block.Instructions.Count; i++)
+        {
+            if (bodyOf is not null) path[^1] = (bodyOf, i);
+            switch (block.Instructions[i])
+            {
+                case Op { Kind: OpKind.LoadElement } load when _lengths.ContainsKey(load.Args[0]):
+                    if (!Covered(load, path)) _notScratch.Add(load.Args[0]);
+                    break;
+                case IfInstr branch:
+                    CheckLoads(branch.WhenTrue, path, null);
+                    CheckLoads(branch.WhenFalse, path, null);
+                    break;
+                case LoopInstr loop:
+                    path.Add((loop, 0));
+                    CheckLoads(loop.Body, path, loop);
+                    path.RemoveAt(path.Count - 1);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Whether some loop around the load filled its array earlier in the same iteration (or the load is the fill's own read-back).</summary>
+    private bool Covered(Op load, List<(LoopInstr Loop, int Index)> path)
+    {
+        var array = load.Args[0];
+        for (var level = path.Count - 1; level >= 0; level--)
+        {
+            var (owner, index) = path[level];
+            if (FillIndex(owner, array) is not { } fill || index < fill) continue;
+            if (index > fill) return true;
+            // Inside the fill: only a[j] read straight back after the store a[j] = v of the same iteration.
+            return level == path.Count - 2 && owner.Body.Instructions[fill] is LoopInstr filler
+                   && ReadsBackAfterStore(filler, array, load, path[^1].Index);
+        }
+        return false;
+    }
+
+    /// <summary>The index in <paramref name="owner"/>'s body of the fill of <paramref name="array"/>, or null when the first instruction touching the array is not a fill.</summary>
+    private int? FillIndex(LoopInstr owner, Value array)
+    {
+        var key = (owner, array);
+        if (_fills.TryGetValue(key, out var cached)) return cached;
+        int? fill = null;
+        var body = owner.Body.Instructions;
+        for (var i = 0; i < body.Count; i++)
+        {
+            if (!Touches(body[i], array)) continue;
+            if (body[i] is ClearArrayInstr { Ghost: false } || body[i] is LoopInstr filler && FillsEveryElement(filler, array)) fill = i;
+            break;
+        }
+        _fills[key] = fill;
+        return fill;
+    }
+
+    private static bool Touches(Instr instr, Value array) => Blocks.WithNested(instr).Any(inner => inner switch
+    {
+        Op { Kind: OpKind.LoadElement } load => load.Args[0] == array,
+        StoreElementInstr store => store.Array == array,
+        ClearArrayInstr clear => clear.Array == array,
+        _ => false,
+    });
+
+    /// <summary><c>for (j = 0; j &lt; length; j++)</c> storing <c>a[j]</c> in every iteration, touching the array nowhere else but <c>a[j]</c> read back after the store.</summary>
+    private bool FillsEveryElement(LoopInstr filler, Value array)
+    {
+        if (Counter(filler) is not { } counter || StoreIndex(filler, array, counter.Head) is not { } store) return false;
+        var body = filler.Body.Instructions;
+        var exits = body.Select((instr, i) => (instr, i)).Where(p => p.instr is ExitInstr).ToList();
+        if (exits.Count != 1 || exits[0].i > store || !CountsTo(((ExitInstr)exits[0].instr).Condition, counter.Head, _lengths[array])) return false;
+        for (var i = 0; i < body.Count; i++)
+        {
+            if (i == store || !Touches(body[i], array)) continue;
+            if (!(body[i] is Op { Kind: OpKind.LoadElement } load && i > store && load.Args[1] == counter.Head)) return false;
+        }
+        return true;
+    }
+
+    private bool ReadsBackAfterStore(LoopInstr filler, Value array, Op load, int loadIndex)
+        => Counter(filler) is { } counter && StoreIndex(filler, array, counter.Head) is { } store
+           && loadIndex > store && load.Args[1] == counter.Head;
+
+    /// <summary>The counter going 0, 1, 2, ...</summary>
+    private static Carried? Counter(LoopInstr loop)
+        => loop.Carried.FirstOrDefault(c => c.InductionStep == 1 && c.Init.ConstantValue is int start && start == 0);
+
+    /// <summary>The index of the unconditional store <c>a[counter] = v</c> at the top level of the body; null if there is none or more than one.</summary>
+    private static int? StoreIndex(LoopInstr loop, Value array, Value counter)
+    {
+        int? found = null;
+        var body = loop.Body.Instructions;
+        for (var i = 0; i < body.Count; i++)
+        {
+            if (body[i] is not StoreElementInstr { Ghost: false } store || store.Array != array) continue;
+            if (found is not null || store.Index != counter) return null;
+            found = i;
+        }
+        return found;
+    }
+
+    /// <summary>The exit condition is <c>!(counter &lt; length)</c> or <c>counter &gt;= length</c>.</summary>
+    private static bool CountsTo(Value condition, Value counter, Value length)
+    {
+        if (condition.Definition is { Kind: OpKind.Unary, NodeType: ExpressionType.Not } not
+            && not.Args[0].Definition is { Kind: OpKind.Binary, NodeType: ExpressionType.LessThan } less)
+            return less.Args[0] == counter && SameInt(less.Args[1], length);
+        return condition.Definition is { Kind: OpKind.Binary, NodeType: ExpressionType.GreaterThanOrEqual } atLeast
+               && atLeast.Args[0] == counter && SameInt(atLeast.Args[1], length);
+    }
+
+    private static bool SameInt(Value a, Value b) => a == b || a.ConstantValue is int x && b.ConstantValue is int y && x == y;
+}

@@ -1,0 +1,90 @@
+using System.Linq.Expressions;
+using ExprAD.Tests.TestSupport;
+using ExprAD.Tests.Vector;
+using static ExprAD.Tests.Loops.LoopBuilders;
+
+namespace ExprAD.Tests.Loops;
+
+/// <summary>
+/// Scratch arrays: a local array that a loop fills at the start of every iteration and reads only after that,
+/// like the hidden layer of a network evaluated row by row. Its old contents never matter, so the reverse
+/// sweep refills it when it recomputes an iteration, and a loss over the rows stays a fused reduction.
+/// </summary>
+public class ScratchArrayTests
+{
+    private const int Inputs = 3;
+
+    private static Expression At(Expression array, Expression index) => Expression.ArrayAccess(array, index);
+
+    /// <summary>
+    /// loss = sum_r (sum_j v_j tanh(sum_i W_ji data_ri + b_j) - t_r)^2 with W = x[0, H*D), v = x[H*D, H*D+H),
+    /// b = x[H*D+H, ...): the hidden layer h is one array, refilled for every row.
+    /// </summary>
+    private static Expression<Func<double[], double>> RowByRowNetwork(double[,] data, double[] targets, int hidden)
+    {
+        var h = Expression.Variable(typeof(double[]), "h");
+        var loss = Double("loss");
+        var s = Double("s");
+        var y = Double("y");
+        int rows = data.GetLength(0), vOffset = hidden * Inputs, bOffset = vOffset + hidden;
+        return Lambda(Expression.Block([h, loss],
+            Expression.Assign(h, Expression.NewArrayBounds(typeof(double), I(hidden))),
+            Expression.Assign(loss, C(0)),
+            For("r", I(0), I(rows), r => Expression.Block([y],
+                For("j", I(0), I(hidden), j => Expression.Block([s],
+                    Expression.Assign(s, Xi(Add(I(bOffset), j))),
+                    For("i", I(0), I(Inputs), i => Expression.AddAssign(s,
+                        Mul(Xi(Add(Mul(j, I(Inputs)), i)), Expression.ArrayAccess(Captured(() => data), r, i)))),
+                    Expression.Assign(At(h, j), Tanh(s)))),
+                Expression.Assign(y, C(0)),
+                For("j", I(0), I(hidden), j => Expression.AddAssign(y, Mul(Xi(Add(I(vOffset), j)), At(h, j)))),
+                Expression.AddAssign(loss, Square(Sub(y, Expression.ArrayIndex(Captured(() => targets), r)))))),
+            loss));
+    }
+
+    private static double[] HandGradient(double[,] data, double[] targets, int hidden, double[] x)
+    {
+        int rows = data.GetLength(0), vOffset = hidden * Inputs, bOffset = vOffset + hidden;
+        var g = new double[x.Length];
+        var h = new double[hidden];
+        for (var r = 0; r < rows; r++)
+        {
+            double y = 0;
+            for (var j = 0; j < hidden; j++)
+            {
+                var s = x[bOffset + j];
+                for (var i = 0; i < Inputs; i++) s += x[j * Inputs + i] * data[r, i];
+                h[j] = Math.Tanh(s);
+                y += x[vOffset + j] * h[j];
+            }
+            var e = 2 * (y - targets[r]);
+            for (var j = 0; j < hidden; j++)
+            {
+                g[vOffset + j] += e * h[j];
+                var ds = e * x[vOffset + j] * (1 - h[j] * h[j]);
+                g[bOffset + j] += ds;
+                for (var i = 0; i < Inputs; i++) g[j * Inputs + i] += ds * data[r, i];
+            }
+        }
+        return g;
+    }
+
+    [Theory]
+    [InlineData(1, 4, 11)]
+    [InlineData(5, 3, 12)]
+    [InlineData(40, 6, 13)]
+    public void ANetworkEvaluatedRowByRowThroughOneHiddenArrayHasExactGradients(int rows, int hidden, int seed)
+    {
+        var random = new Random(seed);
+        var data = new double[rows, Inputs];
+        for (var r = 0; r < rows; r++) for (var i = 0; i < Inputs; i++) data[r, i] = random.NextDouble() * 2 - 1;
+        var targets = Enumerable.Range(0, rows).Select(_ => random.NextDouble()).ToArray();
+        var f = RowByRowNetwork(data, targets, hidden);
+        var x = FiniteDifferences.RandomPoint(random, hidden * Inputs + 2 * hidden, -1, 1);
+        var g = LoopCheck.Run(f, x, seed, HandGradient(data, targets, hidden, x), perCoordinate: true);
+        var directional = AD.DirectionalDerivative(f);
+        var v = FiniteDifferences.RandomUnitDirection(random, x.Length);
+        Assert.Equal(g.Zip(v, (a, b) => a * b).Sum(), directional(x, v), 1e-12);
+        HessianTests.AssertMatchesGradientDifferences(f, x);
+    }
+}
