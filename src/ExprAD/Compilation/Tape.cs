@@ -60,20 +60,42 @@ internal sealed class Tape
     // Local arrays never outlive the call (the function returns a double, or its outputs are copied out
     // before it returns), and each creation runs at most once per call (arrays created in loops are
     // refused), so the k-th array a call creates can be the k-th array of the previous call, cleared.
-    private double[][] _arrays = [];
+    // Functions that share this thread's tape in turn (f and its gradient, alternated by a line search)
+    // create different lengths at the same point: a rent looks further along for one of its length, and
+    // keeps the array it displaces, up to MaxCachedArrays.
+    private const int MaxCachedArrays = 64;
+    private double[]?[] _arrays = [];
     private int _arraysRented;
 
-    /// <summary><c>new double[length]</c>, reusing the array this call's predecessor created at the same point when it has that length.</summary>
+    /// <summary><c>new double[length]</c>, reusing (cleared) an array of that length a previous call on this thread created.</summary>
     public double[] RentArray(int length)
     {
         if (_arraysRented == _arrays.Length) Array.Resize(ref _arrays, Math.Max(4, 2 * _arrays.Length));
-        var array = _arrays[_arraysRented];
-        if (array is not null && array.Length == length)
-            Array.Clear(array);
-        else
-            _arrays[_arraysRented] = array = new double[length]; // a negative length throws here, as new double[n] does
-        _arraysRented++;
-        return array;
+        for (var k = _arraysRented; k < _arrays.Length; k++)
+        {
+            if (_arrays[k] is not { } candidate || candidate.Length != length) continue;
+            (_arrays[k], _arrays[_arraysRented]) = (_arrays[_arraysRented], candidate);
+            Array.Clear(candidate);
+            _arraysRented++;
+            return candidate;
+        }
+        var created = new double[length]; // a negative length throws here, as new double[n] does
+        if (_arrays[_arraysRented] is { } displaced) Keep(displaced);
+        _arrays[_arraysRented++] = created;
+        return created;
+    }
+
+    /// <summary>Puts an array a rent displaced into a free place after the rented ones, if the cache is not full.</summary>
+    private void Keep(double[] displaced)
+    {
+        var free = Array.IndexOf(_arrays, null, _arraysRented + 1);
+        if (free < 0)
+        {
+            if (_arrays.Length >= MaxCachedArrays) return;
+            free = _arrays.Length;
+            Array.Resize(ref _arrays, 2 * _arrays.Length);
+        }
+        _arrays[free] = displaced;
     }
 
     /// <summary>Bytes held, for tests of tape use per iteration.</summary>

@@ -49,6 +49,36 @@ public class LocalArrayReuseTests
     }
 
     [Fact]
+    public void AFunctionAndItsGradientCalledInTurnAllocateNothingWhenTheirArraysDifferInLength()
+    {
+        // a = new double[n], b = new double[n + 1]: f creates lengths (n, n + 1), the gradient (n, n, n + 1, n + 1)
+        // with the adjoint arrays, so the second array of one call has the wrong length for the next (a line
+        // search alternates them like this).
+        var f = Lambda(Expression.Block([A, B],
+            Expression.Assign(A, Expression.NewArrayBounds(typeof(double), Length)),
+            Expression.Assign(B, Expression.NewArrayBounds(typeof(double), Add(Length, I(1)))),
+            For("i", I(0), Length, i => Expression.Block(
+                Expression.Assign(Expression.ArrayAccess(A, i), Sin(Xi(i))),
+                Expression.Assign(Expression.ArrayAccess(B, Add(i, I(1))), Mul(Xi(i), Xi(i))))),
+            Add(Sum(A), Sum(B))));
+        var gradient = AD.Differentiate(f);
+        var function = AD.Compile(f);
+        var x = LoopCheck.RandomPoint(2, 50, -1, 1);
+        var g = new double[x.Length];
+        gradient(x, g);
+        var value = function(x);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var k = 0; k < 10; k++)
+        {
+            gradient(x, g);
+            function(x);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(f.Compile()(x), value);
+        LoopCheck.Run(f, x, seed: 2);
+    }
+
+    [Fact]
     public void AReusedArrayStartsZeroedWhateverThePreviousCallLeftInItOrItsLength()
     {
         // Points alternate between all-positive (every element written) and mixed signs (some left at zero),
