@@ -8,14 +8,34 @@ using ExprAD.Benchmarks.Shared;
 namespace ExprAD.Benchmarks;
 
 /// <summary>
-/// The ADBench GMM objective (LINQ form, <see cref="Gmm.Objective"/>) on every ADBench data file in
-/// data/adbench/gmm. Ratio column: time / AD.Compile(objective), the plain compiled function; the gradient target
-/// is 2.5. Central differences run only for files with at most <see cref="CentralDifferences.MaxInputs"/>
-/// parameters (the larger ones would need thousands of evaluations, seconds per gradient).
+/// The ADBench GMM objective in its LINQ form (<see cref="Gmm.Objective"/>: one expression, each point's main
+/// terms written twice, exp(q) per point) on every ADBench data file in data/adbench/gmm.
 /// </summary>
 [MemoryDiagnoser]
-[Config(typeof(FiniteDifferencesOnlyForFewParameters))]
-public class GmmBenchmarks
+[Config(typeof(GmmBenchmarksBase.FiniteDifferencesOnlyForFewParameters))]
+public class GmmBenchmarks : GmmBenchmarksBase
+{
+    protected override Expression<Func<double[], double>> Objective(GmmData data) => Gmm.Objective(data);
+}
+
+/// <summary>
+/// The ADBench GMM objective built with Expression.Loop and scratch arrays (<see cref="GmmLoops.Objective"/>: the
+/// hand-written gradient's algorithm), on every ADBench data file.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(GmmBenchmarksBase.FiniteDifferencesOnlyForFewParameters))]
+public class GmmLoopsBenchmarks : GmmBenchmarksBase
+{
+    protected override Expression<Func<double[], double>> Objective(GmmData data) => GmmLoops.Objective(data);
+}
+
+/// <summary>
+/// One form of the GMM objective on every ADBench file. Ratio column: time / AD.Compile(objective), the plain
+/// compiled function; the gradient target is 2.5. Central differences run only for files with at most
+/// <see cref="CentralDifferences.MaxInputs"/> parameters (the larger ones would need thousands of evaluations,
+/// seconds per gradient).
+/// </summary>
+public abstract class GmmBenchmarksBase
 {
     /// <summary>The ADBench files, smallest first.</summary>
     public static IEnumerable<string> Files => GmmData.FileNames;
@@ -30,13 +50,16 @@ public class GmmBenchmarks
     private Func<double[], double> _function = _ => double.NaN;
     private GradientFunc _exprAdGradient = (_, _) => double.NaN;
 
+    /// <summary>The form of the objective this class measures.</summary>
+    protected abstract Expression<Func<double[], double>> Objective(GmmData data);
+
     [GlobalSetup]
     public void Setup()
     {
         _data = GmmData.LoadFile(File);
         _parameters = _data.InitialParameters();
         _gradient = new double[_parameters.Length];
-        _function = AD.Compile(Gmm.Objective(_data));
+        _function = AD.Compile(Objective(_data));
     }
 
     /// <summary>Separate so that only this row fails while AD.Differentiate cannot handle the objective.</summary>
@@ -44,7 +67,7 @@ public class GmmBenchmarks
     public void SetupExprAdGradient()
     {
         Setup();
-        _exprAdGradient = AD.Differentiate(Gmm.Objective(_data));
+        _exprAdGradient = AD.Differentiate(Objective(_data));
     }
 
     [Benchmark(Baseline = true, Description = "f: AD.Compile (baseline, Ratio = time / this)")]
@@ -62,7 +85,7 @@ public class GmmBenchmarks
     [Benchmark(Description = "f: hand-written plain C#")]
     public double HandWrittenFunction() => Gmm.Value(_data, _parameters);
 
-    private sealed class FiniteDifferencesOnlyForFewParameters : ManualConfig
+    internal sealed class FiniteDifferencesOnlyForFewParameters : ManualConfig
     {
         private static readonly ConcurrentDictionary<string, int> ParameterCounts = new();
 
