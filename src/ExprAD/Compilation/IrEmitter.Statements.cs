@@ -126,6 +126,11 @@ internal sealed partial class IrEmitter
     /// </summary>
     private void EmitLoop(LoopInstr loop, List<Expression> statements)
     {
+        if (_deadLoops.Contains(loop))
+        {
+            EmitDeadLoop(loop, statements);
+            return;
+        }
         var carriedVariables = loop.Carried.Select(c => Expression.Variable(c.Head.Type, c.Name)).ToList();
         _extraVariables.AddRange(carriedVariables);
         var live = Enumerable.Range(0, loop.Carried.Count).Where(j => !_deadCarried.Contains(loop.Carried[j])).ToList();

@@ -78,6 +78,7 @@ internal sealed partial class IrEmitter
         emitter.RemoveDeadCode(blocks);
         emitter.RefuseUnstableLoads(blocks);
         emitter.FindLiveTapeSlots(blocks);
+        emitter.FindDeadLoops(blocks);
         foreach (var block in blocks) emitter.PlanInlining(block);
         emitter.FindSoleGradientWrites(blocks);
         var statements = new List<Expression>();
