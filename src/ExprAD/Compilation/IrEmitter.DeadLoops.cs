@@ -26,7 +26,7 @@ internal sealed partial class IrEmitter
     private bool IsDead(LoopInstr loop)
     {
         if (_deadLoops.Contains(loop)) return true;
-        var dead = CountedLoop(loop) is not null
+        var dead = CountedLoops.Bounds(loop) is not null
                    && loop.AfterSlots is null
                    && loop.FusedReverse is not { Instructions.Count: > 0 }
                    && loop.Carried.All(c => _uses.GetValueOrDefault(c.After) == 0 && !(loop.Records && c.Slot is { } slot && _liveSlots.Contains(slot)))
@@ -49,37 +49,11 @@ internal sealed partial class IrEmitter
         _ => false,
     };
 
-    /// <summary>
-    /// <c>for (i = start; i &lt; end; i++)</c>: one exit, on <c>!(i &lt; end)</c>, with only pure ops (its test) before
-    /// it and end computed before the loop; returns (start, end). Only such loops are dropped: their trip count is
-    /// known, and they end.
-    /// </summary>
-    private static (Value Start, Value End)? CountedLoop(LoopInstr loop)
-    {
-        var body = loop.Body.Instructions;
-        var first = body.FindIndex(instr => instr is not Op { Pure: true });
-        if (first < 0 || body[first] is not ExitInstr exit || loop.Exits.Count() != 1) return null;
-        if (exit.Condition.Definition is not { Kind: OpKind.Unary, NodeType: ExpressionType.Not } not
-            || not.Args[0].Definition is not { Kind: OpKind.Binary, NodeType: ExpressionType.LessThan } less) return null;
-        var counter = loop.Carried.FirstOrDefault(c => c.Head == less.Args[0] && c.InductionStep == 1);
-        var end = less.Args[1];
-        if (counter is null || !end.IsConstant && (!loop.Body.Sees(end.Block) || IsInside(end.Block, loop))) return null;
-        return (counter.Init, end);
-    }
-
-    private static bool IsInside(Block block, LoopInstr loop)
-        => block == loop.Body || Blocks.AllInstructions(loop.Body).Any(instr => instr switch
-        {
-            IfInstr branch => branch.WhenTrue == block || branch.WhenFalse == block,
-            LoopInstr inner => inner.Body == block,
-            _ => false,
-        });
-
     /// <summary>What a dead loop leaves: its trip count and exit, when a reverse loop reads them.</summary>
     private void EmitDeadLoop(LoopInstr loop, List<Expression> statements)
     {
         if (!loop.Records) return;
-        var (start, end) = CountedLoop(loop)!.Value;
+        var (start, end) = CountedLoops.Bounds(loop)!.Value;
         var trips = Expression.Subtract(ValueOf(end), ValueOf(start));
         statements.Add(Expression.Assign(VariableOf(loop.TripCount!), Expression.Condition(
             Expression.GreaterThan(trips, Expression.Constant(0)), trips, Expression.Constant(0))));

@@ -18,6 +18,7 @@ internal sealed partial class IrEmitter
         StackGuard.Check();
         foreach (var instr in instructions)
         {
+            if (_cancelled.Contains(instr)) continue;
             switch (instr)
             {
                 case Op { Kind: OpKind.TapePop } pop when _dead.Contains(pop.Result):

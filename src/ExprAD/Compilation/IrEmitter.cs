@@ -79,6 +79,7 @@ internal sealed partial class IrEmitter
         emitter.RefuseUnstableLoads(blocks);
         emitter.FindLiveTapeSlots(blocks);
         emitter.FindDeadLoops(blocks);
+        emitter.FindCancellingAdjointResets(blocks);
         foreach (var block in blocks) emitter.PlanInlining(block);
         emitter.FindSoleGradientWrites(blocks);
         var statements = new List<Expression>();

@@ -26,8 +26,11 @@ internal sealed partial class ReverseSweep
         {
             TapeNestedReductions(loop);
             // An innermost reduction tapes nothing, however long it runs (a sum over 10^6 terms inside an outer
-            // loop): its reverse recomputes. Other loops tape a few values per iteration already.
-            if (!IsReplayableReduction(loop) || loop.Body.Instructions.Any(i => i is LoopInstr { AfterSlots: not null }))
+            // loop): its reverse recomputes. Other loops tape a few values per iteration already, and so does a
+            // reduction whose trip count is a small constant (the K exponentials of a logsumexp over mixture
+            // components): its tape is bounded, and an exp costs more than a push and a pop.
+            if (!IsReplayableReduction(loop) || loop.Body.Instructions.Any(i => i is LoopInstr { AfterSlots: not null })
+                || CountedLoops.ConstantTrips(loop) <= MaxTapedConstantTrips)
                 TapeMathCalls(loop);
         }
         loop.TripCount = _builder.NewVariable(typeof(int), "trips");
@@ -52,6 +55,9 @@ internal sealed partial class ReverseSweep
         for (var j = 0; j < active.Count; j++)
             AddTerm(active[j].Init, _builder.ReadVariable(carriedAdjoints[j]));
     }
+
+    // A reduction with a constant trip count up to this tapes its math calls: at most 32 KB of tape.
+    private const int MaxTapedConstantTrips = 4096;
 
     /// <summary>
     /// Nested reductions at the top level of a recorded loop's body (a dot product inside a loop over
