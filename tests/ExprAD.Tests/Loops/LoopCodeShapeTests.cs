@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using static ExprAD.Tests.Loops.LoopBuilders;
 using static ExprAD.Tests.Loops.LoopFunctions;
 
@@ -84,6 +85,33 @@ public class LoopCodeShapeTests
             var winner = Array.IndexOf(sums, sums.Max());
             for (var j = 0; j < 3; j++) Assert.Equal(Math.Cos(point[j]) * w[winner, j], g[j], 1e-14);
         }
+    }
+
+    [Fact]
+    public void ALogSumExpOverAConstantNumberOfTermsDoesNotCallExpAgainInTheReverse()
+    {
+        // sum_r log(sum_{k<4} exp(x_k d_rk)): the inner sum is a reduction whose adjoint (1 / sum) is known only
+        // after it, so it is reversed as a loop; with a constant trip count of 4 its exp results are taped.
+        var data = new double[5, 4];
+        var random = new Random(8);
+        for (var r = 0; r < 5; r++) for (var k = 0; k < 4; k++) data[r, k] = random.NextDouble();
+        var sum = Double("sum");
+        var loss = Double("loss");
+        var f = Lambda(Expression.Block([loss], Expression.Assign(loss, C(0)),
+            For("r", I(0), I(5), r => Expression.Block([sum], Expression.Assign(sum, C(0)),
+                For("k", I(0), I(4), k => Expression.AddAssign(sum, Exp(Mul(Xi(k), Expression.ArrayAccess(Captured(() => data), r, k))))),
+                Expression.AddAssign(loss, Log(sum)))),
+            loss));
+        var printed = AD.ToCSharp(AD.GradientExpression(f));
+        Assert.Equal(Occurrences(AD.ToCSharp(f), "Math.Exp("), Occurrences(printed, "Math.Exp("));
+        var x = LoopCheck.RandomPoint(3, 4, -1, 1);
+        var hand = new double[4];
+        for (var r = 0; r < 5; r++)
+        {
+            var total = Enumerable.Range(0, 4).Sum(k => Math.Exp(x[k] * data[r, k]));
+            for (var k = 0; k < 4; k++) hand[k] += Math.Exp(x[k] * data[r, k]) * data[r, k] / total;
+        }
+        LoopCheck.Run(f, x, seed: 3, hand);
     }
 
     private static int Occurrences(string text, string fragment)

@@ -148,6 +148,23 @@ public class ScratchArrayTests
         Assert.Contains("> 0 ?", AD.ToCSharp(gradient));
     }
 
+    [Fact]
+    public void TheReverseOfAnArrayAccumulationDoesNotZeroAnAdjointItThenRestores()
+    {
+        // z[j] += l y[c] reverses to "c = zbar[j]; zbar[j] = 0; ...; zbar[j] += c" (the store, then the load it
+        // added to): the pair cancels and is not emitted. The fill's reset (z[j] = v) stays.
+        var printed = AD.ToCSharp(AD.GradientExpression(TriangularRows(new double[3, 4])));
+        var lines = printed.Split('\n').Select(line => line.Trim()).ToArray();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var reset = System.Text.RegularExpressions.Regex.Match(lines[i], @"^(\w+\[\w+\]) = 0\.0;$");
+            if (!reset.Success) continue;
+            var restored = lines.Skip(i + 1).Take(4).Any(line => line.StartsWith(reset.Groups[1].Value + " += ", StringComparison.Ordinal));
+            Assert.False(restored, $"line {i}: {lines[i]} is followed by an addition to the same element:\n{printed}");
+        }
+        Assert.Contains(lines, line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^\w+\[\w+\] = 0\.0;$"));
+    }
+
     /// <summary>Counts the loops of a tree in which nothing has type double.</summary>
     private sealed class CountingOnlyLoops : ExpressionVisitor
     {
