@@ -67,9 +67,18 @@ internal sealed partial class ReverseSweep
     private void TapeNestedReductions(LoopInstr loop)
     {
         foreach (var instr in loop.Body.Instructions)
-            if (instr is LoopInstr nested && nested.AfterSlots is null && IsReplayableReduction(nested))
+            if (instr is LoopInstr nested && nested.AfterSlots is null && IsReplayableReduction(nested) && ReadsTheSameArraysWhenReplayed(nested, loop))
                 nested.AfterSlots = nested.Carried.Select(c => new TapeSlot(c.After.Type)).ToList();
     }
+
+    /// <summary>
+    /// A replay runs in the enclosing loop's reverse, after that loop's later iterations: the arrays it reads must
+    /// hold what they held in its own iteration, either never written from the enclosing loop on, or refilled by
+    /// the recomputation of the iteration (scratch arrays). The replay copies the original loop, so the
+    /// recomputation's marks of unstable reads do not reach it: this is checked here instead.
+    /// </summary>
+    private bool ReadsTheSameArraysWhenReplayed(LoopInstr nested, LoopInstr enclosing)
+        => !ArrayOrder.ArraysRead(nested.Body).Any(a => _arrayOrder.WrittenBeforeReversed(a, enclosing) && !_scratch.IsRefilledWithin(a, enclosing));
 
     /// <summary>
     /// Math calls at the top level of a recorded loop's body keep their results on the tape, so the reverse
@@ -258,7 +267,7 @@ internal sealed partial class ReverseSweep
                 : _builder.TapePop(carried.Slot!, carried.Head.Active);
         }
 
-        var cloner = new IrCloner(_builder, heads, array => _arrayOrder.WrittenInOrAfter(array, loop), replayed, RefilledWithin(loop));
+        var cloner = new IrCloner(_builder, heads, array => _arrayOrder.WrittenBeforeReversed(array, loop), replayed, RefilledWithin(loop));
         var start = body.Instructions.Count;
         cloner.CloneInstructions(loop.Body, upTo, body);
         var end = body.Instructions.Count;

@@ -22,6 +22,11 @@ internal sealed class ScratchArrays
 {
     private readonly Dictionary<Value, Value> _lengths = [];
     private readonly HashSet<Value> _notScratch = [];
+    private readonly Dictionary<Value, List<LoadSite>> _loads = [];
+    private readonly Dictionary<LoopInstr, (LoopInstr Parent, int Index)> _parents = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>A read of an array: the loops around it (each with the index of the top-level instruction of its body that holds the read), and the loop whose fill covers it.</summary>
+    private sealed record LoadSite((LoopInstr Loop, int Index)[] Path, LoopInstr Owner);
     private readonly Dictionary<(LoopInstr, Value), int?> _fills = [];
     private readonly Dictionary<(LoopInstr, Value), bool> _refilledWithin = [];
 
@@ -39,8 +44,12 @@ internal sealed class ScratchArrays
     }
 
     /// <summary>
-    /// True when <paramref name="array"/> is scratch and refilled by <paramref name="loop"/> itself or a loop
-    /// nested in it: recomputing an iteration of <paramref name="loop"/> refills it before reading it.
+    /// True when recomputing an iteration of <paramref name="loop"/> may really store into <paramref name="array"/>,
+    /// and a fused reverse of that iteration may reverse its stores: the array is scratch, refilled by the loop or a
+    /// loop in it, and every read of it either (a) is in the loop, covered by a fill in the loop, so it reads this
+    /// iteration's values, or (b) is covered by a fill of a loop around this one and comes before this loop in that
+    /// loop's iteration, or (c) is in unrelated code with its own fill. A read after the loop that sees what the
+    /// loop's last iteration stored (covered only by an outer fill) rules it out: the loop's stores then outlive it.
     /// </summary>
     public bool IsRefilledWithin(Value array, LoopInstr loop)
     {
@@ -49,11 +58,23 @@ internal sealed class ScratchArrays
         var key = (origin, array);
         if (!_refilledWithin.TryGetValue(key, out var refilled))
         {
-            refilled = FillIndex(origin, array) is not null
-                       || Blocks.AllInstructions(origin.Body).OfType<LoopInstr>().Any(inner => FillIndex(inner, array) is not null);
+            refilled = (FillIndex(origin, array) is not null
+                        || Blocks.AllInstructions(origin.Body).OfType<LoopInstr>().Any(inner => FillIndex(inner, array) is not null))
+                       && _loads.GetValueOrDefault(array, []).All(site => ReadsOnlyItsOwnIteration(site, origin));
             _refilledWithin[key] = refilled;
         }
         return refilled;
+    }
+
+    private bool ReadsOnlyItsOwnIteration(LoadSite site, LoopInstr loop)
+    {
+        var inside = Array.FindIndex(site.Path, level => level.Loop == loop);
+        if (inside >= 0) return Array.FindIndex(site.Path, level => level.Loop == site.Owner) >= inside;
+        // The owner is around the loop: the read must come before the loop in the owner's iteration.
+        for (var ancestor = loop; _parents.TryGetValue(ancestor, out var parent); ancestor = parent.Parent)
+            if (parent.Parent == site.Owner)
+                return Array.Find(site.Path, level => level.Loop == site.Owner).Index < parent.Index;
+        return true;
     }
 
     /// <summary>Checks every element read against the fills of the loops around it; an array with a read no fill covers is not scratch.</summary>
@@ -69,13 +90,19 @@ internal sealed class ScratchArrays
             switch (block.Instructions[i])
             {
                 case Op { Kind: OpKind.LoadElement } load when _lengths.ContainsKey(load.Args[0]):
-                    if (!Covered(load, path)) _notScratch.Add(load.Args[0]);
+                    if (Owner(load, path) is { } owner)
+                    {
+                        if (!_loads.TryGetValue(load.Args[0], out var sites)) _loads[load.Args[0]] = sites = [];
+                        sites.Add(new LoadSite([.. path], owner));
+                    }
+                    else _notScratch.Add(load.Args[0]);
                     break;
                 case IfInstr branch:
                     CheckLoads(branch.WhenTrue, path, null);
                     CheckLoads(branch.WhenFalse, path, null);
                     break;
                 case LoopInstr loop:
+                    if (path.Count > 0) _parents[loop] = path[^1];
                     path.Add((loop, 0));
                     CheckLoads(loop.Body, path, loop);
                     path.RemoveAt(path.Count - 1);
@@ -84,20 +111,20 @@ internal sealed class ScratchArrays
         }
     }
 
-    /// <summary>Whether some loop around the load filled its array earlier in the same iteration (or the load is the fill's own read-back).</summary>
-    private bool Covered(Op load, List<(LoopInstr Loop, int Index)> path)
+    /// <summary>The innermost loop around the load that filled its array earlier in the same iteration (or whose fill the load reads back from); null if none.</summary>
+    private LoopInstr? Owner(Op load, List<(LoopInstr Loop, int Index)> path)
     {
         var array = load.Args[0];
         for (var level = path.Count - 1; level >= 0; level--)
         {
             var (owner, index) = path[level];
             if (FillIndex(owner, array) is not { } fill || index < fill) continue;
-            if (index > fill) return true;
+            if (index > fill) return owner;
             // Inside the fill: only a[j] read straight back after the store a[j] = v of the same iteration.
             return level == path.Count - 2 && owner.Body.Instructions[fill] is LoopInstr filler
-                   && ReadsBackAfterStore(filler, array, load, path[^1].Index);
+                   && ReadsBackAfterStore(filler, array, load, path[^1].Index) ? owner : null;
         }
-        return false;
+        return null;
     }
 
     /// <summary>The index in <paramref name="owner"/>'s body of the fill of <paramref name="array"/>, or null when the first instruction touching the array is not a fill.</summary>
