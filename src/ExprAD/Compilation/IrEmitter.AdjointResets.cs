@@ -69,6 +69,7 @@ internal sealed partial class IrEmitter
         StoreElementInstr store => store.Array == array,
         AccumulateElementInstr add => add.Array == array,
         ClearArrayInstr clear => clear.Array == array,
+        RestoreArrayInstr restore => restore.Array == array,
         _ => false,
     });
 }

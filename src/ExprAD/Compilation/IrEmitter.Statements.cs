@@ -43,6 +43,9 @@ internal sealed partial class IrEmitter
                 case ReverseLoopInstr reverse:
                     EmitReverseLoop(reverse, statements);
                     break;
+                case RestoreArrayInstr restore:
+                    statements.Add(PopElements(restore.Array, restore.Length));
+                    break;
                 case AccumulateInstr accumulate:
                     statements.Add(AddOrSubtract(VariableOf(accumulate.Variable), accumulate.Term));
                     break;
@@ -164,6 +167,7 @@ internal sealed partial class IrEmitter
             exitIndex++;
         }
         if (loop.FusedReverse is { } fused) EmitInstructions(fused, body);
+        foreach (var (array, length) in loop.Snapshots) body.Add(PushElements(array, length));
         foreach (var j in live) body.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Next)));
         if (loop.Records) body.Add(Expression.PreIncrementAssign(VariableOf(loop.TripCount!)));
         statements.Add(Expression.Loop(Expression.Block(typeof(void), body), breakLabel));
@@ -203,6 +207,34 @@ internal sealed partial class IrEmitter
     }
 
     private readonly List<ParameterExpression> _extraVariables = [];
+
+    /// <summary><c>for (k = 0; k &lt; length; k++) tape.Push(array[k]);</c> (a snapshot, see <see cref="LoopInstr.Snapshots"/>).</summary>
+    private Expression PushElements(Value array, Value length)
+    {
+        var k = Expression.Variable(typeof(int), "element");
+        _extraVariables.Add(k);
+        var done = Expression.Label("pushed");
+        return Expression.Block(typeof(void),
+            Expression.Assign(k, Expression.Constant(0)),
+            Expression.Loop(Expression.Block(typeof(void),
+                Expression.IfThen(Expression.GreaterThanOrEqual(k, ValueOf(length)), Expression.Break(done)),
+                Expression.Call(_tape!, PushMethod, Expression.ArrayIndex(ValueOf(array), k)),
+                Expression.PreIncrementAssign(k)), done));
+    }
+
+    /// <summary><c>for (k = length; k-- &gt; 0; ) array[k] = pop;</c>: the snapshot back, last element first.</summary>
+    private Expression PopElements(Value array, Value length)
+    {
+        var k = Expression.Variable(typeof(int), "element");
+        _extraVariables.Add(k);
+        var done = Expression.Label("restored");
+        return Expression.Block(typeof(void),
+            Expression.Assign(k, ValueOf(length)),
+            Expression.Loop(Expression.Block(typeof(void),
+                Expression.IfThen(Expression.Equal(k, Expression.Constant(0)), Expression.Break(done)),
+                Expression.PreDecrementAssign(k),
+                Expression.Assign(Expression.ArrayAccess(ValueOf(array), k), Tape.PopExpression(_tape!))), done));
+    }
 
     private static Expression ToTape(Expression value) => value.Type == typeof(double) ? value
         : value.Type == typeof(bool) ? Expression.Condition(value, Expression.Constant(1.0), Expression.Constant(0.0))

@@ -208,13 +208,15 @@ internal sealed partial class IrEmitter
     private void FindLiveTapeSlots(IReadOnlyList<Block> blocks)
     {
         var createsArrays = false;
+        var snapshots = false;
         foreach (var block in blocks)
             ForEachInstruction(block, (instr, _) =>
             {
                 if (instr is Op { Kind: OpKind.TapePop } pop && !_dead.Contains(pop.Result)) _liveSlots.Add(pop.Slot!);
                 if (instr is Op { Kind: OpKind.NewArray } created && !_dead.Contains(created.Result)) createsArrays = true;
+                if (instr is LoopInstr { Snapshots.Count: > 0 }) snapshots = true;
             });
-        if (_liveSlots.Count > 0 || (createsArrays && _reuseArrays)) _tape = Expression.Variable(typeof(Tape), "tape");
+        if (_liveSlots.Count > 0 || snapshots || (createsArrays && _reuseArrays)) _tape = Expression.Variable(typeof(Tape), "tape");
     }
 
     private void PlanInlining(Block block)

@@ -14,8 +14,9 @@ namespace ExprAD.Differentiation;
 /// <param name="overwrittenLater">Arrays whose elements may have changed since the forward sweep read them: recomputed reads of them are marked unstable.</param>
 /// <param name="replayed">Nested reductions not recomputed: their results are already in <paramref name="map"/> (popped), and a <see cref="ReplayInstr"/> marks their place.</param>
 /// <param name="refilled">Scratch arrays the copied code fills before it reads them (<see cref="ScratchArrays"/>): their stores are really done again, and their reads are not unstable.</param>
+/// <param name="staleLoad">Reads whose copies are unstable whatever the array (reads of a restored snapshot that saw an earlier state).</param>
 internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, Func<Value, bool> overwrittenLater,
-    IReadOnlySet<LoopInstr>? replayed = null, Func<Value, bool>? refilled = null)
+    IReadOnlySet<LoopInstr>? replayed = null, Func<Value, bool>? refilled = null, Func<Op, bool>? staleLoad = null)
 {
     private bool Refilled(Value array) => refilled?.Invoke(array) == true;
 
@@ -70,7 +71,7 @@ internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, 
     {
         if (op.Kind is OpKind.Constant or OpKind.Input) return op.Result;
         if (op.Kind == OpKind.LoadElement)
-            return builder.LoadElement(Map(op.Args[0]), Map(op.Args[1]), unstable: op.Unstable || !Refilled(op.Args[0]) && overwrittenLater(op.Args[0]));
+            return builder.LoadElement(Map(op.Args[0]), Map(op.Args[1]), unstable: op.Unstable || staleLoad?.Invoke(op) == true || !Refilled(op.Args[0]) && overwrittenLater(op.Args[0]));
         if (op.Kind is OpKind.ReadVariable or OpKind.TapePop or OpKind.Leaf or OpKind.NewArray)
             throw new InvalidOperationException($"ExprAD internal error: cannot recompute a {op.Kind} op.");
         var token = op.Kind switch

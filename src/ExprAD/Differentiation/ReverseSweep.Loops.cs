@@ -33,6 +33,8 @@ internal sealed partial class ReverseSweep
                 || CountedLoops.ConstantTrips(loop) <= MaxTapedConstantTrips)
                 TapeMathCalls(loop);
         }
+        var (snapshots, staleLoads) = ChooseSnapshots(loop, forwardBlock);
+        loop.Snapshots.AddRange(snapshots.Select(a => (a, _scratch.LengthOf(a))));
         loop.TripCount = _builder.NewVariable(typeof(int), "trips");
         loop.ExitTaken = _builder.NewVariable(typeof(int), "exit");
         foreach (var carried in loop.Carried)
@@ -46,9 +48,9 @@ internal sealed partial class ReverseSweep
         var iteration = _builder.NewVariable(typeof(int), "iteration");
         var exits = loop.Body.Instructions.Select((instr, index) => (instr, index)).Where(p => p.instr is ExitInstr).ToList();
         var partial = exits.Select(e => ReverseIteration(loop, forwardBlock, outer, iteration, carriedAdjoints,
-            upTo: e.index, seedTargets: ((ExitInstr)e.instr).Values)).ToArray();
+            upTo: e.index, seedTargets: ((ExitInstr)e.instr).Values, staleLoads)).ToArray();
         var full = ReverseIteration(loop, forwardBlock, outer, iteration, carriedAdjoints,
-            upTo: loop.Body.Instructions.Count, seedTargets: loop.Carried.Select(c => c.Next).ToArray());
+            upTo: loop.Body.Instructions.Count, seedTargets: loop.Carried.Select(c => c.Next).ToArray(), staleLoads);
 
         _builder.Current = outer;
         outer.Instructions.Add(new ReverseLoopInstr(loop, iteration, partial, full));
@@ -236,7 +238,7 @@ internal sealed partial class ReverseSweep
 
     /// <summary>One reversed iteration: restore heads, recompute body[0, upTo), seed, reverse, hand the head adjoints on.</summary>
     private Block ReverseIteration(LoopInstr loop, Block forwardBlock, Block outer, MutableVariable iteration,
-        List<MutableVariable> carriedAdjoints, int upTo, Value[] seedTargets)
+        List<MutableVariable> carriedAdjoints, int upTo, Value[] seedTargets, HashSet<Op> staleLoads)
     {
         // Sees the reverse code before it and the forward values outside the loop, never the loop's own
         // (overwritten) forward values: those are recomputed here.
@@ -246,6 +248,12 @@ internal sealed partial class ReverseSweep
 
         var index = _builder.ReadVariable(iteration);
         var heads = new Dictionary<Value, Value>();
+        // Snapshots were pushed last, at the end of a full iteration (a counted loop's partial one ends before any work).
+        var full = upTo == loop.Body.Instructions.Count;
+        var snapshots = loop.Snapshots.Select(s => s.Array).ToHashSet();
+        if (full)
+            for (var j = loop.Snapshots.Count - 1; j >= 0; j--)
+                body.Instructions.Add(new RestoreArrayInstr(loop.Snapshots[j].Array, loop.Snapshots[j].Length));
         // Results of nested reductions and math calls were pushed after they were computed, later than the heads:
         // they come off first, the iteration's last first; an iteration that left early pushed only those before its exit.
         var replayed = new HashSet<LoopInstr>();
@@ -267,7 +275,10 @@ internal sealed partial class ReverseSweep
                 : _builder.TapePop(carried.Slot!, carried.Head.Active);
         }
 
-        var cloner = new IrCloner(_builder, heads, array => _arrayOrder.WrittenBeforeReversed(array, loop), replayed, RefilledWithin(loop));
+        // A restored array holds the iteration's final state: stores are ghosts, and only the reads of accumulations saw another.
+        var cloner = new IrCloner(_builder, heads,
+            array => !snapshots.Contains(array) && _arrayOrder.WrittenBeforeReversed(array, loop), replayed,
+            array => !snapshots.Contains(array) && _scratch.IsRefilledWithin(array, loop), staleLoads.Contains);
         var start = body.Instructions.Count;
         cloner.CloneInstructions(loop.Body, upTo, body);
         var end = body.Instructions.Count;

@@ -77,6 +77,12 @@ internal sealed class ScratchArrays
         return true;
     }
 
+    /// <summary>True when <paramref name="loop"/> itself fills the scratch array at the start of its iterations, and may refill it (<see cref="IsRefilledWithin"/>).</summary>
+    public bool IsFilledBy(Value array, LoopInstr loop) => IsRefilledWithin(array, loop) && FillIndex(loop.Origin, array) is not null;
+
+    /// <summary>The length the local array was created with.</summary>
+    public Value LengthOf(Value array) => _lengths[array];
+
     /// <summary>Checks every element read against the fills of the loops around it; an array with a read no fill covers is not scratch.</summary>
     /// <param name="block">The code walked.</param>
     /// <param name="path">The loops around <paramref name="block"/>, each with the index of the top-level instruction of its body being walked.</param>

@@ -195,6 +195,12 @@ internal sealed class LoopInstr(Block body) : Instr
     /// <summary>For a reduction: the reverse of one iteration, run at the end of each forward iteration.</summary>
     public Block? FusedReverse { get; set; }
 
+    /// <summary>
+    /// Scratch arrays this recorded loop pushes whole onto the tape at the end of each iteration; the reverse of the
+    /// iteration restores them (<see cref="RestoreArrayInstr"/>) instead of refilling them by recomputation.
+    /// </summary>
+    public List<(Value Array, Value Length)> Snapshots { get; } = [];
+
     /// <summary>Set when <see cref="Differentiation.GradientWindows"/> slid this loop's gradient entries through registers.</summary>
     public GradientWindow? Window { get; set; }
 
@@ -238,6 +244,13 @@ internal sealed class TapedCallInstr(Op original, Value[] args, Value result) : 
 
     /// <summary>The call as an op for the rule table: the original's method on the recomputed arguments and the popped result.</summary>
     public Op AsOp() => new() { Kind = Original.Kind, Result = Result, Args = Args, Method = Original.Method, NodeType = Original.NodeType };
+}
+
+/// <summary>Pops the elements of <see cref="Array"/> (<see cref="Length"/> of them) off the tape: the state a recorded loop's iteration left it in (<see cref="LoopInstr.Snapshots"/>).</summary>
+internal sealed class RestoreArrayInstr(Value array, Value length) : Instr
+{
+    public Value Array { get; } = array;
+    public Value Length { get; } = length;
 }
 
 /// <summary>Leaves the enclosing loop when <see cref="Condition"/> holds; <see cref="Values"/> are the carried values at that point.</summary>

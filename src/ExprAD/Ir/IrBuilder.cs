@@ -116,9 +116,23 @@ internal sealed partial class IrBuilder
         return result;
     }
 
-    /// <summary>Reads an element of a local array (active when the array's elements are).</summary>
+    // How far back LoadElement looks for the same read; straight-line code between two reads of one element is short.
+    private const int LoadReuseWindow = 32;
+
+    /// <summary>
+    /// Reads an element of a local array (active when the array's elements are). A read of the same element
+    /// earlier in the same block, with only ops in between (which write no array), is reused: <c>z[r] * z[r]</c>
+    /// is one read, and its adjoint one addition.
+    /// </summary>
     public Value LoadElement(Value array, Value index, bool unstable = false)
     {
+        var instructions = Current.Instructions;
+        for (var i = instructions.Count - 1; i >= Math.Max(0, instructions.Count - LoadReuseWindow); i--)
+        {
+            if (instructions[i] is not Op previous) break;
+            if (previous is { Kind: OpKind.LoadElement } earlier && earlier.Args[0] == array && earlier.Args[1] == index && earlier.Unstable == unstable)
+                return earlier.Result;
+        }
         var result = NewValue(typeof(double), array.Active, Current);
         var op = new Op { Kind = OpKind.LoadElement, Result = result, Args = [array, index], Pure = false, Unstable = unstable };
         result.Definition = op;

@@ -165,6 +165,84 @@ public class ScratchArrayTests
         Assert.Contains(lines, line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^\w+\[\w+\] = 0\.0;$"));
     }
 
+    /// <summary>
+    /// Rows, then components inside each row (GMM's nesting): per component, y[j] = sin(x[k n + j] d_rj) fills a scratch
+    /// array, and the component's term is a_k = (sum_j y[j] * y[j]) x[K n + k]; the loss sums log(prod_k (1 + a_k)) over the
+    /// rows. The product makes the component loop a recurrence, reversed iteration by iteration (not fused).
+    /// </summary>
+    private static Expression<Func<double[], double>> ComponentsPerRow(double[,] data, int components)
+    {
+        int rows = data.GetLength(0), n = data.GetLength(1);
+        var y = Expression.Variable(typeof(double[]), "y");
+        var loss = Double("loss");
+        var norm = Double("norm");
+        var product = Double("product");
+        return Lambda(Expression.Block([y, loss],
+            Expression.Assign(y, Expression.NewArrayBounds(typeof(double), I(n))),
+            Expression.Assign(loss, C(0)),
+            For("r", I(0), I(rows), r => Expression.Block([product],
+                Expression.Assign(product, C(1)),
+                For("k", I(0), I(components), k => Expression.Block([norm],
+                    For("j", I(0), I(n), j => Expression.Assign(At(y, j),
+                        Sin(Mul(Xi(Add(Mul(k, I(n)), j)), Expression.ArrayAccess(Captured(() => data), r, j))))),
+                    Expression.Assign(norm, C(0)),
+                    For("j", I(0), I(n), j => Expression.AddAssign(norm, Mul(At(y, j), At(y, j)))),
+                    Expression.MultiplyAssign(product, Add(C(1), Mul(norm, Xi(Add(I(components * n), k))))))),
+                Expression.AddAssign(loss, Log(product)))),
+            loss));
+    }
+
+    [Theory]
+    [InlineData(1, 1, 31)]
+    [InlineData(4, 3, 32)]
+    public void AnArrayFilledPerComponentInsideARowIsRestoredFromTheTapeNotRecomputed(int rows, int components, int seed)
+    {
+        const int n = 3;
+        var random = new Random(seed);
+        var data = new double[rows, n];
+        for (var r = 0; r < rows; r++) for (var j = 0; j < n; j++) data[r, j] = random.NextDouble() * 2 - 1;
+        var f = ComponentsPerRow(data, components);
+        var x = FiniteDifferences.RandomPoint(random, components * n + components, 0.1, 1);
+
+        // The component loop's reverse pops y back (a snapshot pushed after each component) instead of running the fill
+        // again: sin is called as often in the gradient as in f (its derivative needs cos, not sin).
+        var printed = AD.ToCSharp(AD.GradientExpression(f));
+        Assert.Equal(Occurrences(AD.ToCSharp(f), "Math.Sin("), Occurrences(printed, "Math.Sin("));
+
+        var hand = new double[x.Length];
+        for (var r = 0; r < rows; r++)
+            for (var k = 0; k < components; k++)
+            {
+                var values = Enumerable.Range(0, n).Select(j => Math.Sin(x[k * n + j] * data[r, j])).ToArray();
+                var norm = values.Sum(v => v * v);
+                var weight = x[components * n + k];
+                var scale = 1 / (1 + norm * weight);
+                hand[components * n + k] += scale * norm;
+                for (var j = 0; j < n; j++)
+                    hand[k * n + j] += scale * weight * 2 * values[j] * Math.Cos(x[k * n + j] * data[r, j]) * data[r, j];
+            }
+        LoopCheck.Run(f, x, seed, hand, perCoordinate: true);
+        var v = FiniteDifferences.RandomUnitDirection(random, x.Length);
+        Assert.Equal(hand.Zip(v, (a, b) => a * b).Sum(), AD.DirectionalDerivative(f)(x, v), 1e-12);
+        HessianTests.AssertMatchesGradientDifferences(f, x);
+    }
+
+    [Fact]
+    public void TwoReadsOfOneElementWithNothingWrittenBetweenAreOneRead()
+    {
+        // y[j] * y[j] reads y[j] once, so its reverse adds into the adjoint of y[j] once.
+        var printed = AD.ToCSharp(AD.GradientExpression(ComponentsPerRow(new double[2, 3], 2)));
+        Assert.DoesNotMatch(new System.Text.RegularExpressions.Regex(@"(\w+) = (\w+\[\w+\]);\s*\n\s*(\w+) = \2;"), printed);
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"(\w+) \* \1"), printed);
+    }
+
+    private static int Occurrences(string text, string fragment)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(fragment, StringComparison.Ordinal); at >= 0; at = text.IndexOf(fragment, at + 1, StringComparison.Ordinal)) count++;
+        return count;
+    }
+
     /// <summary>Counts the loops of a tree in which nothing has type double.</summary>
     private sealed class CountingOnlyLoops : ExpressionVisitor
     {
