@@ -208,33 +208,13 @@ internal sealed partial class IrEmitter
 
     private readonly List<ParameterExpression> _extraVariables = [];
 
-    /// <summary><c>for (k = 0; k &lt; length; k++) tape.Push(array[k]);</c> (a snapshot, see <see cref="LoopInstr.Snapshots"/>).</summary>
+    /// <summary><c>tape.PushElements(array, length)</c>: a snapshot (see <see cref="LoopInstr.Snapshots"/>), one copy, not a loop of pushes.</summary>
     private Expression PushElements(Value array, Value length)
-    {
-        var k = Expression.Variable(typeof(int), "element");
-        _extraVariables.Add(k);
-        var done = Expression.Label("pushed");
-        return Expression.Block(typeof(void),
-            Expression.Assign(k, Expression.Constant(0)),
-            Expression.Loop(Expression.Block(typeof(void),
-                Expression.IfThen(Expression.GreaterThanOrEqual(k, ValueOf(length)), Expression.Break(done)),
-                Expression.Call(_tape!, PushMethod, Expression.ArrayIndex(ValueOf(array), k)),
-                Expression.PreIncrementAssign(k)), done));
-    }
+        => Expression.Call(_tape!, typeof(Tape).GetMethod(nameof(Tape.PushElements))!, ValueOf(array), ValueOf(length));
 
-    /// <summary><c>for (k = length; k-- &gt; 0; ) array[k] = pop;</c>: the snapshot back, last element first.</summary>
+    /// <summary><c>tape.PopElements(array, length)</c>: the snapshot back.</summary>
     private Expression PopElements(Value array, Value length)
-    {
-        var k = Expression.Variable(typeof(int), "element");
-        _extraVariables.Add(k);
-        var done = Expression.Label("restored");
-        return Expression.Block(typeof(void),
-            Expression.Assign(k, ValueOf(length)),
-            Expression.Loop(Expression.Block(typeof(void),
-                Expression.IfThen(Expression.Equal(k, Expression.Constant(0)), Expression.Break(done)),
-                Expression.PreDecrementAssign(k),
-                Expression.Assign(Expression.ArrayAccess(ValueOf(array), k), Tape.PopExpression(_tape!))), done));
-    }
+        => Expression.Call(_tape!, typeof(Tape).GetMethod(nameof(Tape.PopElements))!, ValueOf(array), ValueOf(length));
 
     private static Expression ToTape(Expression value) => value.Type == typeof(double) ? value
         : value.Type == typeof(bool) ? Expression.Condition(value, Expression.Constant(1.0), Expression.Constant(0.0))

@@ -44,6 +44,21 @@ internal sealed class Tape
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow() => Array.Resize(ref _values, _values.Length * 2);
 
+    /// <summary>Pushes <c>source[0 .. length)</c>, a snapshot of a scratch array, in one copy.</summary>
+    public void PushElements(double[] source, int length)
+    {
+        while (_values.Length - _count < length) Grow();
+        source.AsSpan(0, length).CopyTo(_values.AsSpan(_count));
+        _count += length;
+    }
+
+    /// <summary>Pops the last <paramref name="length"/> values pushed by <see cref="PushElements"/> back into <c>target[0 .. length)</c>.</summary>
+    public void PopElements(double[] target, int length)
+    {
+        _count -= length;
+        _values.AsSpan(_count, length).CopyTo(target);
+    }
+
     /// <summary>
     /// <c>tape._values[--tape._count]</c>, written into the generated code rather than called: the JIT did not
     /// inline a Pop method into it, and a call in a reverse loop costs the loop its registers.
