@@ -197,7 +197,8 @@ internal sealed partial class IrEmitter
                     throw new NotSupportedException(
                         $"ExprAD cannot differentiate a loop that reads elements of the local array '{load.Args[0].Definition?.ConstantValue}' "
                         + "which are written again inside that loop or after it: the reverse sweep recomputes the loop and would read the new values. "
-                        + "Write each element once (use a second array for updated values), or keep the values the loop needs in variables.");
+                        + "Write each element once (use a second array for updated values), keep the values the loop needs in variables, "
+                        + "or, for an array reused by every iteration, refill all of it at the start of the iteration (for (j = 0; j < length; j++) a[j] = ...;) before reading it.");
             });
     }
 
