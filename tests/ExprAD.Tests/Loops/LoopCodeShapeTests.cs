@@ -114,7 +114,8 @@ public class LoopCodeShapeTests
         LoopCheck.Run(f, x, seed: 3, hand);
     }
 
-    private static int Occurrences(string text, string fragment)
+    /// <summary>How many times <paramref name="fragment"/> occurs in <paramref name="text"/> (overlaps counted).</summary>
+    internal static int Occurrences(string text, string fragment)
     {
         var count = 0;
         for (var at = text.IndexOf(fragment, StringComparison.Ordinal); at >= 0; at = text.IndexOf(fragment, at + 1, StringComparison.Ordinal)) count++;

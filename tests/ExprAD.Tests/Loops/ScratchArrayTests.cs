@@ -207,7 +207,7 @@ public class ScratchArrayTests
         // The component loop's reverse pops y back (a snapshot pushed after each component) instead of running the fill
         // again: sin is called as often in the gradient as in f (its derivative needs cos, not sin).
         var printed = AD.ToCSharp(AD.GradientExpression(f));
-        Assert.Equal(Occurrences(AD.ToCSharp(f), "Math.Sin("), Occurrences(printed, "Math.Sin("));
+        Assert.Equal(LoopCodeShapeTests.Occurrences(AD.ToCSharp(f), "Math.Sin("), LoopCodeShapeTests.Occurrences(printed, "Math.Sin("));
 
         var hand = new double[x.Length];
         for (var r = 0; r < rows; r++)
@@ -234,13 +234,6 @@ public class ScratchArrayTests
         var printed = AD.ToCSharp(AD.GradientExpression(ComponentsPerRow(new double[2, 3], 2)));
         Assert.DoesNotMatch(new System.Text.RegularExpressions.Regex(@"(\w+) = (\w+\[\w+\]);\s*\n\s*(\w+) = \2;"), printed);
         Assert.Matches(new System.Text.RegularExpressions.Regex(@"(\w+) \* \1"), printed);
-    }
-
-    private static int Occurrences(string text, string fragment)
-    {
-        var count = 0;
-        for (var at = text.IndexOf(fragment, StringComparison.Ordinal); at >= 0; at = text.IndexOf(fragment, at + 1, StringComparison.Ordinal)) count++;
-        return count;
     }
 
     /// <summary>Counts the loops of a tree in which nothing has type double.</summary>
