@@ -101,9 +101,16 @@ internal sealed partial class ReverseSweep
         return active.Count > 0 && HasReductionShape(loop, active);
     }
 
-    /// <summary>Exits pass the active heads out unchanged, and each active carried value only has terms added to it.</summary>
+    /// <summary>
+    /// Exits pass the active heads out unchanged, and each active carried value only has terms added to it; no
+    /// loop runs before an exit in the body. A fused inner loop reverses itself as it runs, with adjoints that
+    /// assume the rest of the iteration happens, and a recorded one pushes what the reverse at the end of the
+    /// iteration pops: an iteration that leaves after either would keep wrong gradient terms or unpopped values.
+    /// </summary>
     private static bool HasReductionShape(LoopInstr loop, List<Carried> active)
     {
+        var lastExit = loop.Body.Instructions.FindLastIndex(instr => instr is ExitInstr);
+        if (loop.Body.Instructions.Take(lastExit).Any(instr => Blocks.WithNested(instr).Any(inner => inner is LoopInstr))) return false;
         foreach (var exit in loop.Exits)
             for (var j = 0; j < loop.Carried.Count; j++)
                 if (loop.Carried[j].Head.Active && exit.Values[j] != loop.Carried[j].Head) return false;
