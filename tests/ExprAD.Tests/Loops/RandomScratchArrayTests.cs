@@ -268,12 +268,11 @@ public class RandomScratchArrayTests(ITestOutputHelper output)
     /// <summary>For reproducing a failure: the program of one seed as C#.</summary>
     internal static string Show(int seed) => AD.ToCSharp(Generator(seed).Program());
 
-    // ---------------------------------------------------------------- reproducers of failures this property found
+    // ---------------------------------------------------------------- reproducers of failures this property found (fixed)
 
-    private const string FusedBreakBug =
-        "bug: a fused reduction loop whose iteration breaks (loop { if (!(k < n)) break; ...; if (c) break; ... }) after a nested loop " +
-        "keeps that partial iteration's reverse work: pushes of a recorded nested loop stay on the tape, so later pops are misaligned, " +
-        "and a nested fused reduction has already added its gradient terms for a use the break skipped";
+    // Both reproducers below failed before a reduction with an exit after a nested loop stopped being fused: the
+    // pushes of a recorded nested loop stayed on the tape (later pops misaligned), and a nested fused reduction had
+    // already added its gradient terms for a use the break skipped.
 
     /// <summary>
     /// Minimised from seed 1005288 (SCRATCH_FUZZ_SEED=1000000, SCRATCH_FUZZ_PROGRAMS=6000); seeds 1500668 and 3000529
@@ -295,7 +294,7 @@ public class RandomScratchArrayTests(ITestOutputHelper output)
     /// tape; the reverse that pops it sits after the break, so the value stays on the tape and the reverse of the
     /// first loop pops it as one of its heads: AD gives 0.91636549906... for the first entry.
     /// </summary>
-    [Fact(Skip = FusedBreakBug)]
+    [Fact]
     public void AFusedScratchLoopThatBreaksAfterItsFillLeavesTheFillsPushesOnTheTape()
     {
         var h = Expression.Variable(typeof(double[]), "h");
@@ -331,7 +330,7 @@ public class RandomScratchArrayTests(ITestOutputHelper output)
     /// (<c>gradient[0] += 1</c>) runs inside its forward loop, before the break: AD gives 1. With the loop in the
     /// guarded shape (<c>if (k &lt; 1) { ... } else break;</c>) the gradient is right.
     /// </summary>
-    [Fact(Skip = FusedBreakBug)]
+    [Fact]
     public void AFusedLoopThatBreaksAfterANestedReductionKeepsTheNestedGradientTerms()
     {
         var s = Double("s");
