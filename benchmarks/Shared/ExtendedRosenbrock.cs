@@ -57,7 +57,9 @@ public static class ExtendedRosenbrock
         }
         if (x.Length < 2)
         {
-            Array.Clear(g);
+            // A plain loop: a vectorized clear can leave the vector registers' upper halves dirty, and the C library's exp
+            // called next then stalls on every SSE instruction (see ExprAD's ScalarMemory).
+            for (int k = 0; k < g.Length; k++) g[k] = 0;
             return 0;
         }
 

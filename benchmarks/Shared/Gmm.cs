@@ -228,6 +228,8 @@ public static class Gmm
     // about 2,000) lives on the stack; larger problems rent it from the shared pool. Either way a call allocates nothing.
     private const int MaxStackScratch = 2048;
 
+    [ThreadStatic] private static double[]? _scratch;
+
     /// <summary>
     /// The objective as a LINQ expression lambda over the parameter vector, written the way one would by
     /// hand: every loop is an <c>Enumerable.Range</c>, logsumexp subtracts the maximum first.
@@ -385,8 +387,11 @@ public static class Gmm
         CheckLengths(data, p, gradient);
         int scratchLength = 3 * data.K * data.D + 2 * data.K;
         double[]? rented = null;
+        // A per-thread buffer rather than stackalloc: zeroing a stackalloc uses 512-bit stores on AVX-512 machines,
+        // which leave the vector registers' upper halves dirty, and every Math.Exp after it then stalls (the
+        // SSE/AVX transition penalty of the C library's exp). The buffer needs no zeroing: every entry is written first.
         Span<double> scratch = scratchLength <= MaxStackScratch
-            ? stackalloc double[scratchLength]
+            ? (_scratch ??= new double[MaxStackScratch]).AsSpan(0, scratchLength)
             : (rented = ArrayPool<double>.Shared.Rent(scratchLength)).AsSpan(0, scratchLength);
         try
         {
@@ -409,7 +414,9 @@ public static class Gmm
         ReadOnlySpan<double> alphas = p.AsSpan(0, K);
         ReadOnlySpan<double> means = p.AsSpan(data.MeansOffset, K * d);
         ReadOnlySpan<double> icf = p.AsSpan(data.IcfOffset, K * icfLength);
-        gradient.AsSpan().Clear();
+        // A plain loop: a vectorized clear can leave the vector registers' upper halves dirty, and the C library's exp
+        // called next then stalls on every SSE instruction (see ExprAD's ScalarMemory).
+        for (int k = 0; k < gradient.Length; k++) gradient[k] = 0;
         Span<double> alphasGradient = gradient.AsSpan(0, K);
         Span<double> meansGradient = gradient.AsSpan(data.MeansOffset, K * d);
         Span<double> icfGradient = gradient.AsSpan(data.IcfOffset, K * icfLength);

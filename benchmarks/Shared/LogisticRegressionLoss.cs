@@ -119,7 +119,9 @@ public sealed class LogisticRegressionLoss
         double[,] a = _data;
         double[] y = _labels;
         int d = Features;
-        Array.Clear(g);
+        // A plain loop: a vectorized clear can leave the vector registers' upper halves dirty, and the C library's exp
+        // called next then stalls on every SSE instruction (see ExprAD's ScalarMemory).
+        for (int k = 0; k < g.Length; k++) g[k] = 0;
         double sum = 0;
         for (int i = 0; i < Rows; i++)
         {

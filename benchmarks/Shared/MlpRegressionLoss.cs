@@ -101,6 +101,8 @@ public sealed class MlpRegressionLoss
     /// <summary>The loss as an expression tree of nested LINQ sums over the captured data.</summary>
     public Expression<Func<double[], double>> Definition { get; }
 
+    [ThreadStatic] private static double[]? _activations;
+
     /// <summary>The inputs X, rows by inputs; shared, not copied, for other implementations of the loss (do not modify).</summary>
     public double[,] InputData => _inputs;
 
@@ -155,9 +157,12 @@ public sealed class MlpRegressionLoss
         int d = Inputs;
         int hidden = Hidden;
         int b = HiddenBiasOffset, v = OutputWeightOffset, c = OutputBiasOffset;
-        // Hidden layers of benchmark size fit on the stack; a very wide one would get a heap buffer.
-        Span<double> activations = hidden <= 256 ? stackalloc double[hidden] : new double[hidden];
-        Array.Clear(g);
+        // Not stackalloc: its zeroing with wide stores can leave the vector registers' upper halves dirty, and every
+        // Math.Tanh after it then stalls (see Gmm.ValueAndGradient). Every entry is written before it is read.
+        Span<double> activations = (_activations is { } cached && cached.Length >= hidden ? cached : _activations = new double[hidden]).AsSpan(0, hidden);
+        // A plain loop: a vectorized clear can leave the vector registers' upper halves dirty, and the C library's exp
+        // called next then stalls on every SSE instruction (see ExprAD's ScalarMemory).
+        for (int k = 0; k < g.Length; k++) g[k] = 0;
         double sum = 0;
         double outputBiasGradient = 0;
         for (int r = 0; r < Rows; r++)

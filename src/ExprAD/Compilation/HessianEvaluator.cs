@@ -24,7 +24,7 @@ internal sealed class HessianEvaluator(Expression<Func<double[], double>> f)
         var direction = Scratch.Of(ref t_direction, n);
         var column = Scratch.Of(ref t_column, n);
         var slope = Scratch.Of(ref t_slope, 1);
-        Array.Clear(direction);
+        ScalarMemory.Clear(direction);
         var value = 0.0;
         for (var j = 0; j < n; j++)
         {

@@ -9,7 +9,7 @@ internal sealed partial class IrEmitter
 {
     private static readonly MethodInfo PushMethod = typeof(Tape).GetMethod(nameof(Tape.Push))!;
     private static readonly MethodInfo RentArrayMethod = typeof(Tape).GetMethod(nameof(Tape.RentArray))!;
-    private static readonly MethodInfo ClearMethod = typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array)])!;
+    private static readonly MethodInfo ClearMethod = typeof(ScalarMemory).GetMethod(nameof(ScalarMemory.Clear))!;
 
     private void EmitInstructions(Block block, List<Expression> statements) => EmitInstructions(block.Instructions, statements);
 

@@ -43,7 +43,7 @@ internal sealed class JacobianEvaluator
         var direction = Scratch.Of(ref t_direction, n);
         var m = values.Length;
         var column = Scratch.Of(ref t_column, m);
-        Array.Clear(direction);
+        ScalarMemory.Clear(direction);
         for (var j = 0; j < n; j++)
         {
             direction[j] = 1;
@@ -58,7 +58,7 @@ internal sealed class JacobianEvaluator
     public static void CopyOutputs(double[] result, double[] tangents, double[] values, double[] column)
     {
         CopyValues(result, values);
-        tangents.AsSpan().CopyTo(column);
+        ScalarMemory.Copy(tangents, 0, column, 0, tangents.Length);
     }
 
     /// <summary>The function's array into the caller's values, which must have the same length.</summary>
@@ -66,7 +66,7 @@ internal sealed class JacobianEvaluator
     {
         if (result.Length != values.Length)
             throw new ArgumentException($"values.Length ({values.Length}) must equal the length of the array the function returns ({result.Length}).", nameof(values));
-        result.AsSpan().CopyTo(values);
+        ScalarMemory.Copy(result, 0, values, 0, result.Length);
     }
 
     /// <summary>Reverse mode for a function that fills an array: one seeded sweep per row.</summary>

@@ -44,11 +44,11 @@ internal sealed class Tape
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow() => Array.Resize(ref _values, _values.Length * 2);
 
-    /// <summary>Pushes <c>source[0 .. length)</c>, a snapshot of a scratch array, in one copy.</summary>
+    /// <summary>Pushes <c>source[0 .. length)</c>, a snapshot of a scratch array (a plain loop: see <see cref="ScalarMemory"/>).</summary>
     public void PushElements(double[] source, int length)
     {
         while (_values.Length - _count < length) Grow();
-        source.AsSpan(0, length).CopyTo(_values.AsSpan(_count));
+        ScalarMemory.Copy(source, 0, _values, _count, length);
         _count += length;
     }
 
@@ -56,7 +56,7 @@ internal sealed class Tape
     public void PopElements(double[] target, int length)
     {
         _count -= length;
-        _values.AsSpan(_count, length).CopyTo(target);
+        ScalarMemory.Copy(_values, _count, target, 0, length);
     }
 
     /// <summary>
@@ -90,7 +90,7 @@ internal sealed class Tape
         {
             if (_arrays[k] is not { } candidate || candidate.Length != length) continue;
             (_arrays[k], _arrays[_arraysRented]) = (_arrays[_arraysRented], candidate);
-            Array.Clear(candidate);
+            ScalarMemory.Clear(candidate);
             _arraysRented++;
             return candidate;
         }

@@ -59,11 +59,13 @@ internal sealed partial class IrTranslator
     private static readonly System.Reflection.MethodInfo ZeroGradient = typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!;
     private static readonly System.Reflection.MethodInfo CheckGradient = typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradient))!;
     private static readonly System.Reflection.MethodInfo ClearArray = typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array)])!;
+    // What ExprAD's own trees call to clear arrays (see ScalarMemory), so that they can be differentiated again.
+    private static readonly System.Reflection.MethodInfo ScalarClear = typeof(Compilation.ScalarMemory).GetMethod(nameof(Compilation.ScalarMemory.Clear))!;
 
     private bool TryTranslateArgumentCheck(MethodCallExpression node, List<Value> args)
     {
         if (node.Method == CheckGradient && IrBuilder.IsLocalArray(args[1])) return true;
-        var cleared = node.Method == ZeroGradient ? args[1] : node.Method == ClearArray ? args[0] : null;
+        var cleared = node.Method == ZeroGradient ? args[1] : node.Method == ClearArray || node.Method == ScalarClear ? args[0] : null;
         if (cleared is null || !IrBuilder.IsLocalArray(cleared)) return false;
         _builder.Current.Instructions.Add(new ClearArrayInstr(cleared));
         _generation++;
