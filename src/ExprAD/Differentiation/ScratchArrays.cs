@@ -25,10 +25,11 @@ internal sealed class ScratchArrays
     private readonly Dictionary<Value, List<LoadSite>> _loads = [];
     private readonly Dictionary<LoopInstr, (LoopInstr Parent, int Index)> _parents = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>A read of an array: the loops around it (each with the index of the top-level instruction of its body that holds the read), and the loop whose fill covers it.</summary>
-    private sealed record LoadSite((LoopInstr Loop, int Index)[] Path, LoopInstr Owner);
     private readonly Dictionary<(LoopInstr, Value), int?> _fills = [];
     private readonly Dictionary<(LoopInstr, Value), bool> _refilledWithin = [];
+
+    /// <summary>A read of an array: the loops around it (each with the index of the top-level instruction of its body that holds the read), and the loop whose fill covers it.</summary>
+    private sealed record LoadSite((LoopInstr Loop, int Index)[] Path, LoopInstr Owner);
 
     /// <param name="root">The forward code.</param>
     /// <param name="escaping">An array the caller reads after the function returns (a vector function's result): never scratch.</param>
