@@ -20,18 +20,10 @@ internal sealed partial class IrEmitter
             FindCancellingAdjointResets(block);
             ForEachInstruction(block, (instr, _) =>
             {
-                foreach (var nested in NestedBlocks(instr)) FindCancellingAdjointResets(nested);
+                foreach (var nested in Blocks.Nested(instr, withReverse: true)) FindCancellingAdjointResets(nested);
             });
         }
     }
-
-    private static IEnumerable<Block> NestedBlocks(Instr instr) => instr switch
-    {
-        IfInstr branch => [branch.WhenTrue, branch.WhenFalse],
-        LoopInstr loop => loop.FusedReverse is { } fused ? [loop.Body, fused] : [loop.Body],
-        ReverseLoopInstr reverse => [.. reverse.PartialBodies, reverse.FullBody],
-        _ => [],
-    };
 
     /// <summary>Within one block: <c>c = a[i]</c>, then <c>a[i] = 0</c>, then <c>a[i] += c</c>, nothing else touching a from the load on.</summary>
     private void FindCancellingAdjointResets(Block block)
@@ -63,13 +55,5 @@ internal sealed partial class IrEmitter
         return null;
     }
 
-    private static bool Touches(Instr instr, Value array) => Blocks.WithNested(instr, withReverse: true).Any(inner => inner switch
-    {
-        Op { Kind: OpKind.LoadElement } load => load.Args[0] == array,
-        StoreElementInstr store => store.Array == array,
-        AccumulateElementInstr add => add.Array == array,
-        ClearArrayInstr clear => clear.Array == array,
-        RestoreArrayInstr restore => restore.Array == array,
-        _ => false,
-    });
+    private static bool Touches(Instr instr, Value array) => InstrUses.AccessesArray(instr, array, withReverse: true);
 }

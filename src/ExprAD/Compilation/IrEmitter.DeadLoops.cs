@@ -53,7 +53,7 @@ internal sealed partial class IrEmitter
     private void EmitDeadLoop(LoopInstr loop, List<Expression> statements)
     {
         if (!loop.Records) return;
-        var (start, end) = CountedLoops.Bounds(loop)!.Value;
+        var (_, start, end) = CountedLoops.Bounds(loop)!.Value;
         var trips = Expression.Subtract(ValueOf(end), ValueOf(start));
         statements.Add(Expression.Assign(VariableOf(loop.TripCount!), Expression.Condition(
             Expression.GreaterThan(trips, Expression.Constant(0)), trips, Expression.Constant(0))));

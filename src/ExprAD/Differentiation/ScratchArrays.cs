@@ -151,36 +151,28 @@ internal sealed class ScratchArrays
         return fill;
     }
 
-    private static bool Touches(Instr instr, Value array) => Blocks.WithNested(instr).Any(inner => inner switch
-    {
-        Op { Kind: OpKind.LoadElement } load => load.Args[0] == array,
-        StoreElementInstr store => store.Array == array,
-        ClearArrayInstr clear => clear.Array == array,
-        _ => false,
-    });
+    private static bool Touches(Instr instr, Value array) => InstrUses.AccessesArray(instr, array);
 
     /// <summary><c>for (j = 0; j &lt; length; j++)</c> storing <c>a[j]</c> in every iteration, touching the array nowhere else but <c>a[j]</c> read back after the store.</summary>
     private bool FillsEveryElement(LoopInstr filler, Value array)
     {
-        if (Counter(filler) is not { } counter || StoreIndex(filler, array, counter.Head) is not { } store) return false;
+        if (Counter(filler, array) is not { } counter || StoreIndex(filler, array, counter) is not { } store) return false;
         var body = filler.Body.Instructions;
-        var exits = body.Select((instr, i) => (instr, i)).Where(p => p.instr is ExitInstr).ToList();
-        if (exits.Count != 1 || exits[0].i > store || !CountsTo(((ExitInstr)exits[0].instr).Condition, counter.Head, _lengths[array])) return false;
         for (var i = 0; i < body.Count; i++)
         {
             if (i == store || !Touches(body[i], array)) continue;
-            if (!(body[i] is Op { Kind: OpKind.LoadElement } load && i > store && load.Args[1] == counter.Head)) return false;
+            if (!(body[i] is Op { Kind: OpKind.LoadElement } load && i > store && load.Args[1] == counter)) return false;
         }
         return true;
     }
 
     private bool ReadsBackAfterStore(LoopInstr filler, Value array, Op load, int loadIndex)
-        => Counter(filler) is { } counter && StoreIndex(filler, array, counter.Head) is { } store
-           && loadIndex > store && load.Args[1] == counter.Head;
+        => Counter(filler, array) is { } counter && StoreIndex(filler, array, counter) is { } store
+           && loadIndex > store && load.Args[1] == counter;
 
-    /// <summary>The counter going 0, 1, 2, ...</summary>
-    private static Carried? Counter(LoopInstr loop)
-        => loop.Carried.FirstOrDefault(c => c.InductionStep == 1 && c.Init.ConstantValue is int start && start == 0);
+    /// <summary>The head of the counter going 0, 1, ..., length - 1 (the loop's only exit, before any work, ends it there).</summary>
+    private Value? Counter(LoopInstr loop, Value array)
+        => CountedLoops.Bounds(loop) is var (counter, start, end) && start.ConstantValue is 0 && SameInt(end, _lengths[array]) ? counter.Head : null;
 
     /// <summary>The index of the unconditional store <c>a[counter] = v</c> at the top level of the body; null if there is none or more than one.</summary>
     private static int? StoreIndex(LoopInstr loop, Value array, Value counter)
@@ -194,16 +186,6 @@ internal sealed class ScratchArrays
             found = i;
         }
         return found;
-    }
-
-    /// <summary>The exit condition is <c>!(counter &lt; length)</c> or <c>counter &gt;= length</c>.</summary>
-    private static bool CountsTo(Value condition, Value counter, Value length)
-    {
-        if (condition.Definition is { Kind: OpKind.Unary, NodeType: ExpressionType.Not } not
-            && not.Args[0].Definition is { Kind: OpKind.Binary, NodeType: ExpressionType.LessThan } less)
-            return less.Args[0] == counter && SameInt(less.Args[1], length);
-        return condition.Definition is { Kind: OpKind.Binary, NodeType: ExpressionType.GreaterThanOrEqual } atLeast
-               && atLeast.Args[0] == counter && SameInt(atLeast.Args[1], length);
     }
 
     private static bool SameInt(Value a, Value b) => a == b || a.ConstantValue is int x && b.ConstantValue is int y && x == y;

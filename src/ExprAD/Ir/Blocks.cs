@@ -18,16 +18,18 @@ internal static class Blocks
     {
         StackGuard.Check();
         yield return instr;
-        IEnumerable<Block> nested = instr switch
-        {
-            IfInstr branch => [branch.WhenTrue, branch.WhenFalse],
-            LoopInstr loop when withReverse && loop.FusedReverse is { } fused => [loop.Body, fused],
-            LoopInstr loop => [loop.Body],
-            ReverseLoopInstr reverse when withReverse => [.. reverse.PartialBodies, reverse.FullBody],
-            _ => [],
-        };
-        foreach (var block in nested)
+        foreach (var block in Nested(instr, withReverse))
             foreach (var inner in AllInstructions(block, withReverse))
                 yield return inner;
     }
+
+    /// <summary>The blocks directly nested in <paramref name="instr"/> (see <see cref="AllInstructions"/>).</summary>
+    public static IEnumerable<Block> Nested(Instr instr, bool withReverse = false) => instr switch
+    {
+        IfInstr branch => [branch.WhenTrue, branch.WhenFalse],
+        LoopInstr loop when withReverse && loop.FusedReverse is { } fused => [loop.Body, fused],
+        LoopInstr loop => [loop.Body],
+        ReverseLoopInstr reverse when withReverse => [.. reverse.PartialBodies, reverse.FullBody],
+        _ => [],
+    };
 }

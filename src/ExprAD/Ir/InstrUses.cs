@@ -27,4 +27,19 @@ internal static class InstrUses
         LoopInstr loop => loop.Carried.Select(c => c.After),
         _ => [],
     };
+
+    /// <summary>The local array whose elements the instruction reads or writes (not counting the blocks nested in it), if any.</summary>
+    public static Value? ArrayAccessed(Instr instr) => instr switch
+    {
+        Op { Kind: OpKind.LoadElement } load => load.Args[0],
+        StoreElementInstr store => store.Array,
+        AccumulateElementInstr add => add.Array,
+        ClearArrayInstr clear => clear.Array,
+        RestoreArrayInstr restore => restore.Array,
+        _ => null,
+    };
+
+    /// <summary>Whether the instruction, or one nested in it, reads or writes elements of <paramref name="array"/>.</summary>
+    public static bool AccessesArray(Instr instr, Value array, bool withReverse = false)
+        => Blocks.WithNested(instr, withReverse).Any(inner => ArrayAccessed(inner) == array);
 }
