@@ -31,6 +31,7 @@ internal sealed partial class IrEmitter
                     break;
                 case Op op:
                     statements.Add(Expression.Assign(LocalOf(op.Result), Build(op)));
+                    if (op.Kind == OpKind.NewArray) RentScratchRows(op, statements);
                     if (op.ResultSlot is { } slot && _liveSlots.Contains(slot))
                         statements.Add(Expression.Call(_tape!, PushMethod, LocalOf(op.Result)));
                     break;
@@ -44,7 +45,8 @@ internal sealed partial class IrEmitter
                     EmitReverseLoop(reverse, statements);
                     break;
                 case RestoreArrayInstr restore:
-                    statements.Add(PopElements(restore.Array, restore.Length));
+                    if (!TrySelectRow(restore.Array, _reverseIterations.Peek(), statements))
+                        statements.Add(PopElements(restore.Array, restore.Length));
                     break;
                 case AccumulateInstr accumulate:
                     statements.Add(AddOrSubtract(VariableOf(accumulate.Variable), accumulate.Term));
@@ -138,6 +140,7 @@ internal sealed partial class IrEmitter
         var carriedVariables = loop.Carried.Select(c => Expression.Variable(c.Head.Type, c.Name)).ToList();
         _extraVariables.AddRange(carriedVariables);
         var live = Enumerable.Range(0, loop.Carried.Count).Where(j => !_deadCarried.Contains(loop.Carried[j])).ToList();
+        var rows = ReserveScratchRows(loop, statements);
         foreach (var j in live) statements.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Init)));
         if (loop.Records) statements.Add(Expression.Assign(VariableOf(loop.TripCount!), Expression.Constant(0)));
 
@@ -164,10 +167,12 @@ internal sealed partial class IrEmitter
             if (loop.Records) leave.Add(Expression.Assign(VariableOf(loop.ExitTaken!), Expression.Constant(exitIndex)));
             leave.Add(Expression.Break(breakLabel));
             body.Add(Expression.IfThen(ValueOf(exit.Condition), Expression.Block(typeof(void), leave)));
+            // A counted loop's one exit comes before any work: a full iteration t starts here, with row t.
+            foreach (var (array, _) in rows) TrySelectRow(array, VariableOf(loop.TripCount!), body);
             exitIndex++;
         }
         if (loop.FusedReverse is { } fused) EmitInstructions(fused, body);
-        foreach (var (array, length) in loop.Snapshots) body.Add(PushElements(array, length));
+        foreach (var (array, length) in loop.Snapshots.Where(s => !_scratchRows.ContainsKey(s.Array))) body.Add(PushElements(array, length));
         foreach (var j in live) body.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Next)));
         if (loop.Records) body.Add(Expression.PreIncrementAssign(VariableOf(loop.TripCount!)));
         statements.Add(Expression.Loop(Expression.Block(typeof(void), body), breakLabel));
@@ -202,7 +207,9 @@ internal sealed partial class IrEmitter
             Expression.IfThen(Expression.Equal(iteration, Expression.Constant(0)), Expression.Break(breakLabel)),
             Expression.PreDecrementAssign(iteration),
         };
+        _reverseIterations.Push(iteration);
         EmitInstructions(reverse.FullBody, full);
+        _reverseIterations.Pop();
         statements.Add(Expression.Loop(Expression.Block(typeof(void), full), breakLabel));
     }
 

@@ -80,13 +80,14 @@ internal sealed partial class IrEmitter
         emitter.FindLiveTapeSlots(blocks);
         emitter.FindDeadLoops(blocks);
         emitter.FindCancellingAdjointResets(blocks);
+        emitter.FindScratchRows(blocks);
         foreach (var block in blocks) emitter.PlanInlining(block);
         emitter.FindSoleGradientWrites(blocks);
         var statements = new List<Expression>();
         foreach (var block in blocks) emitter.EmitInstructions(block, statements);
         var outputExpressions = outputs.Select(emitter.ValueOf).ToList();
         var resultExpression = emitter.ValueOf(result);
-        var variables = emitter._locals.Values.Concat(emitter._variables.Values).Concat(emitter._extraVariables).ToList();
+        var variables = emitter._locals.Values.Concat(emitter._variables.Values).Concat(emitter._extraVariables).Concat(emitter._scratchRows.Values.SelectMany(r => new[] { r.Set, r.Rows })).ToList();
         return new Emitted(variables, statements, resultExpression, emitter._tape) { Outputs = outputExpressions };
     }
 

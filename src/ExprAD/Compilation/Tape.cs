@@ -29,6 +29,7 @@ internal sealed class Tape
     {
         tape._count = 0;
         tape._arraysRented = 0;
+        tape._rowSetsRented = 0;
         _cached = tape;
     }
 
@@ -111,6 +112,24 @@ internal sealed class Tape
             Array.Resize(ref _arrays, 2 * _arrays.Length);
         }
         _arrays[free] = displaced;
+    }
+
+    // The row sets of expanded scratch arrays (see ScratchRows), handed out in creation order like the arrays.
+    private ScratchRows[] _rowSets = [];
+    private int _rowSetsRented;
+
+    /// <summary>The rows for a scratch array of <paramref name="length"/> elements: the previous call's in the same place, if they have that length.</summary>
+    public ScratchRows RentRows(int length)
+    {
+        if (_rowSetsRented == _rowSets.Length)
+        {
+            if (_rowSets.Length >= MaxCachedArrays) return new ScratchRows(length);
+            Array.Resize(ref _rowSets, Math.Max(4, 2 * _rowSets.Length));
+        }
+        if (_rowSets[_rowSetsRented] is not { } rows || rows.Length != length)
+            _rowSets[_rowSetsRented] = rows = new ScratchRows(length);
+        _rowSetsRented++;
+        return rows;
     }
 
     /// <summary>Bytes held, for tests of tape use per iteration.</summary>
