@@ -29,6 +29,11 @@ internal sealed partial class IrEmitter
                 case Op { Result.Type: var type } op when type == typeof(void):
                     statements.Add(Build(op));
                     break;
+                case StoreElementInstr store when _takenStores.Contains(store):
+                    break;
+                case Op { Kind: OpKind.LoadElement } load when _takes.Contains(load):
+                    statements.Add(Expression.Assign(LocalOf(load.Result), Expression.Call(TakeMethod, ValueOf(load.Args[0]), ValueOf(load.Args[1]))));
+                    break;
                 case Op op:
                     statements.Add(Expression.Assign(LocalOf(op.Result), Build(op)));
                     if (op.Kind == OpKind.NewArray) RentScratchRows(op, statements);
@@ -55,10 +60,9 @@ internal sealed partial class IrEmitter
                     statements.Add(Expression.Assign(VariableOf(assign.Variable), ValueOf(assign.Value)));
                     break;
                 case GradientAddInstr add:
-                    var entry = Expression.ArrayAccess(_gradient!, ValueOf(add.Index));
                     statements.Add(add.Stores || _soleGradientWrites.Contains(add)
-                        ? Expression.Assign(entry, ValueOf(add.Term))
-                        : AddOrSubtract(entry, add.Term));
+                        ? Expression.Assign(Expression.ArrayAccess(_gradient!, ValueOf(add.Index)), ValueOf(add.Term))
+                        : AddOrSubtract(_gradient!, ValueOf(add.Index), add.Term));
                     break;
                 case ClearGradientOutsideInstr clear:
                     EmitClearOutside(clear, statements);
@@ -67,7 +71,7 @@ internal sealed partial class IrEmitter
                     statements.Add(Expression.Assign(Expression.ArrayAccess(ValueOf(store.Array), ValueOf(store.Index)), ValueOf(store.Value)));
                     break;
                 case AccumulateElementInstr add:
-                    statements.Add(Expression.AddAssign(Expression.ArrayAccess(ValueOf(add.Array), ValueOf(add.Index)), ValueOf(add.Term)));
+                    statements.Add(AddOrSubtract(ValueOf(add.Array), ValueOf(add.Index), add.Term, subtractNegation: false));
                     break;
                 case ClearArrayInstr { Ghost: false } clear:
                     statements.Add(Expression.Call(ClearMethod, ValueOf(clear.Array)));
@@ -104,7 +108,56 @@ internal sealed partial class IrEmitter
         statements.Add(ZeroUpTo(length));
     }
 
-    /// <summary><c>target += term</c>, or <c>target -= a</c> when the term is an inlined <c>-a</c> (the same number, one instruction less).</summary>
+    private static readonly MethodInfo TakeMethod = typeof(ElementUpdates).GetMethod(nameof(ElementUpdates.Take))!;
+    private readonly HashSet<Op> _takes = [];
+    private readonly HashSet<StoreElementInstr> _takenStores = [];
+
+    /// <summary>
+    /// In compiled-only code, a load of an element followed directly by a store of zero into it (an adjoint read and
+    /// reset) becomes one <see cref="ElementUpdates.Take"/>.
+    /// </summary>
+    private void FindTakes(IReadOnlyList<Block> blocks)
+    {
+        if (!_reuseArrays) return;
+        foreach (var block in blocks)
+            ForEachInstruction(block, (instr, _) =>
+            {
+                foreach (var nested in Blocks.Nested(instr, withReverse: true))
+                    FindTakes(nested.Instructions);
+            });
+        foreach (var block in blocks) FindTakes(block.Instructions);
+    }
+
+    private void FindTakes(List<Instr> instructions)
+    {
+        for (var i = 0; i + 1 < instructions.Count; i++)
+            if (instructions[i] is Op { Kind: OpKind.LoadElement, ResultSlot: null } load && !_dead.Contains(load.Result)
+                && instructions[i + 1] is StoreElementInstr { Ghost: false, Value.ConstantValue: 0.0 } store && !_cancelled.Contains(store)
+                && store.Array == load.Args[0] && store.Index == load.Args[1] && load.Result.Type == typeof(double))
+            {
+                _takes.Add(load);
+                _takenStores.Add(store);
+            }
+    }
+
+    private static readonly MethodInfo AddElementMethod = typeof(ElementUpdates).GetMethod(nameof(ElementUpdates.Add))!;
+    private static readonly MethodInfo SubtractElementMethod = typeof(ElementUpdates).GetMethod(nameof(ElementUpdates.Subtract))!;
+
+    /// <summary>
+    /// <c>array[index] += term</c>, or <c>array[index] -= a</c> when the term is an inlined <c>-a</c> (the same number, one
+    /// instruction less). Compiled-only code calls <see cref="ElementUpdates"/> (one index check instead of two);
+    /// trees that are shown or differentiated again keep the plain assignment.
+    /// </summary>
+    private Expression AddOrSubtract(Expression array, Expression index, Value term, bool subtractNegation = true)
+    {
+        var subtract = subtractNegation && term.Definition is { Kind: OpKind.Unary, NodeType: ExpressionType.Negate } && _inlined.Contains(term);
+        var operand = subtract ? ValueOf(term.Definition!.Args[0]) : ValueOf(term);
+        if (_reuseArrays) return Expression.Call(subtract ? SubtractElementMethod : AddElementMethod, array, index, operand);
+        var element = Expression.ArrayAccess(array, index);
+        return subtract ? Expression.SubtractAssign(element, operand) : Expression.AddAssign(element, operand);
+    }
+
+    /// <summary><c>target += term</c>, or <c>target -= a</c> when the term is an inlined <c>-a</c>.</summary>
     private Expression AddOrSubtract(Expression target, Value term)
         => term.Definition is { Kind: OpKind.Unary, NodeType: ExpressionType.Negate } negation && _inlined.Contains(term)
             ? Expression.SubtractAssign(target, ValueOf(negation.Args[0]))

@@ -83,6 +83,7 @@ internal sealed partial class IrEmitter
         emitter.FindScratchRows(blocks);
         foreach (var block in blocks) emitter.PlanInlining(block);
         emitter.FindSoleGradientWrites(blocks);
+        emitter.FindTakes(blocks);
         var statements = new List<Expression>();
         foreach (var block in blocks) emitter.EmitInstructions(block, statements);
         var outputExpressions = outputs.Select(emitter.ValueOf).ToList();

@@ -20,7 +20,7 @@ public class ScratchRowTests
     /// scratch array per component; w_k = x[K N + k]. K is a constant, or read from x.Length (K = x.Length / (N + 1)).
     /// With two passes, two sibling component loops refill the same array in every row.
     /// </summary>
-    private static Expression<Func<double[], double>> Components(double[,] data, int? components, int passes)
+    internal static Expression<Func<double[], double>> Components(double[,] data, int? components, int passes)
     {
         var rows = data.GetLength(0);
         var y = Expression.Variable(typeof(double[]), "y");
