@@ -15,7 +15,8 @@ internal static class GradientPipeline
 {
     /// <param name="f">The function.</param>
     /// <param name="forCompiling">The tree will only be compiled (local arrays are then reused between calls, see <see cref="IrEmitter"/>).</param>
-    public static Expression<GradientFunc> Run(Expression<Func<double[], double>> f, bool forCompiling = false)
+    /// <param name="outlineAbove">Overrides the size from which loop nests of compiled-only code are compiled apart (<see cref="LoopOutlining"/>), for tests.</param>
+    public static Expression<GradientFunc> Run(Expression<Func<double[], double>> f, bool forCompiling = false, int? outlineAbove = null)
         => StackGuard.RunWithDeepStackFallback(() =>
         {
             var (builder, x, _, result) = FrontEnd.Run(f);
@@ -23,6 +24,7 @@ internal static class GradientPipeline
             var reverse = ReverseSweep.Run(builder, result);
             var writesFirst = GradientWindows.WriteFirst(builder, builder.Root);
             var emitted = IrEmitter.Run(gradient, [builder.Prologue, builder.Root, reverse], result, forCompiling);
+            if (forCompiling && outlineAbove is not null) emitted = emitted with { OutlineAbove = outlineAbove };
             var check = writesFirst ? nameof(ArgumentChecks.ForGradient) : nameof(ArgumentChecks.ForGradientAndZero);
             Expression checks = Expression.Call(typeof(ArgumentChecks).GetMethod(check)!, x, gradient);
             if (writesFirst && forCompiling) checks = CalledOnlyWhenBad(checks, x, gradient);

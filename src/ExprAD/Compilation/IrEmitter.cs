@@ -39,6 +39,12 @@ internal sealed partial class IrEmitter
         /// <summary>The expressions of the extra outputs asked for, valid after <see cref="Statements"/> (see <see cref="ToBody(Expression, Func{IReadOnlyList{Expression}, IEnumerable{Expression}})"/>).</summary>
         public IReadOnlyList<Expression> Outputs { get; init; } = [];
 
+        /// <summary>
+        /// The size (in nodes) from which the function's large loop nests become methods of their own (<see cref="LoopOutlining"/>);
+        /// null for trees that are shown or differentiated again.
+        /// </summary>
+        public int? OutlineAbove { get; init; }
+
         /// <summary>As <see cref="ToBody(Expression)"/>, with statements that store the extra outputs run before the result is returned.</summary>
         public BlockExpression ToBody(Expression checks, Func<IReadOnlyList<Expression>, IEnumerable<Expression>> storeOutputs)
             => (this with { Statements = [.. Statements, .. storeOutputs(Outputs)] }).ToBody(checks);
@@ -49,7 +55,8 @@ internal sealed partial class IrEmitter
         /// </summary>
         public BlockExpression ToBody(Expression checks)
         {
-            var code = new List<Expression>(Statements) { Result };
+            var statements = OutlineAbove is { } minimum ? LoopOutlining.Run(Statements, [checks, Result], Variables, minimum) : Statements;
+            var code = new List<Expression>(statements) { Result };
             if (Tape is null) return Expression.Block(Result.Type, Variables, code.Prepend(checks));
             return Expression.Block(Result.Type, Variables.Append(Tape),
                 checks,
@@ -89,7 +96,7 @@ internal sealed partial class IrEmitter
         var outputExpressions = outputs.Select(emitter.ValueOf).ToList();
         var resultExpression = emitter.ValueOf(result);
         var variables = emitter._locals.Values.Concat(emitter._variables.Values).Concat(emitter._extraVariables).Concat(emitter._scratchRows.Values.SelectMany(r => new[] { r.Set, r.Rows })).ToList();
-        return new Emitted(variables, statements, resultExpression, emitter._tape) { Outputs = outputExpressions };
+        return new Emitted(variables, statements, resultExpression, emitter._tape) { Outputs = outputExpressions, OutlineAbove = reuseArrays ? LoopOutlining.DefaultMinimumFunctionNodes : null };
     }
 
     /// <summary>Visits every instruction with the number of loops around it.</summary>

@@ -1,0 +1,127 @@
+using System.Linq.Expressions;
+using ExprAD.Benchmarks.Shared;
+using ExprAD.Compilation;
+using ExprAD.Tests.TestSupport;
+
+namespace ExprAD.Tests.Loops;
+
+/// <summary>
+/// Large loop nests of compiled-only code are compiled as methods of their own (<see cref="LoopOutlining"/>). The split
+/// code runs the same operations in the same order, so values and gradients must be bit for bit those of the whole method.
+/// </summary>
+public class LoopOutliningTests
+{
+    private const int Whole = int.MaxValue;
+    private const int SplitEveryNest = 0;
+
+    /// <summary>The number of calls to separately compiled loop nests in a tree.</summary>
+    private sealed class NestCalls : ExpressionVisitor
+    {
+        private int _count;
+
+        public static int In(Expression tree)
+        {
+            var visitor = new NestCalls();
+            visitor.Visit(tree);
+            return visitor._count;
+        }
+
+        protected override Expression VisitInvocation(InvocationExpression node)
+        {
+            if (node.Expression is ConstantExpression { Value: Delegate }) _count++;
+            return base.VisitInvocation(node);
+        }
+    }
+
+    private static void AssertSplitIsBitIdentical(Expression<Func<double[], double>> f, int n, int seed, string context)
+    {
+        var splitGradientTree = GradientPipeline.Run(f, forCompiling: true, outlineAbove: SplitEveryNest);
+        var splitFunctionTree = PrimalPipeline.Run(f, outlineAbove: SplitEveryNest);
+        var wholeGradient = GradientPipeline.Run(f, forCompiling: true, outlineAbove: Whole).Compile();
+        var wholeFunction = PrimalPipeline.Run(f, outlineAbove: Whole).Compile();
+        var splitGradient = splitGradientTree.Compile();
+        var splitFunction = splitFunctionTree.Compile();
+        var random = new Random(seed);
+        for (var point = 0; point < 2; point++)
+        {
+            var x = FiniteDifferences.RandomPoint(random, n, -1, 1);
+            var (gw, gs) = (new double[n], new double[n]);
+            double valueWhole, valueSplit;
+            try
+            {
+                valueWhole = wholeGradient(x, gw);
+            }
+            catch (Exception e)
+            {
+                // The program fails at this point (a domain error, an index out of range): so must the split one.
+                Assert.Equal(e.GetType(), Record.Exception(() => splitGradient(x, gs))?.GetType());
+                continue;
+            }
+            valueSplit = splitGradient(x, gs);
+            Numeric.AssertSameValue(valueWhole, valueSplit, context);
+            Numeric.AssertSameValues(gw, gs, context);
+            Numeric.AssertSameValue(wholeFunction(x), splitFunction(x), context);
+        }
+    }
+
+    [Fact]
+    public void RandomLoopProgramsGiveTheSameBitsSplitAsWhole()
+    {
+        var split = 0;
+        for (var seed = 1; seed <= 150; seed++)
+        {
+            var generator = new LoopProgramGenerator(seed, LoopProgramOptions.All);
+            var f = generator.Program();
+            try
+            {
+                AD.Differentiate(f);
+            }
+            catch (NotSupportedException)
+            {
+                continue; // refused programs are checked elsewhere
+            }
+            split += NestCalls.In(GradientPipeline.Run(f, forCompiling: true, outlineAbove: SplitEveryNest)) > 0 ? 1 : 0;
+            AssertSplitIsBitIdentical(f, generator.N, seed, $"seed {seed}:\n{AD.ToCSharp(f)}");
+        }
+        Assert.True(split >= 30, $"only {split} programs had a loop nest to split");
+    }
+
+    [Theory]
+    [InlineData("gmm_test.txt")]
+    [InlineData("1k_gmm_d2_K5.txt")]
+    public void GmmGivesTheSameBitsSplitAsWhole(string file)
+    {
+        var data = GmmData.LoadFile(file);
+        foreach (var f in new[] { GmmLoops.Objective(data), Gmm.Objective(data) })
+        {
+            Assert.True(NestCalls.In(PrimalPipeline.Run(f, outlineAbove: SplitEveryNest)) >= 2);
+            AssertSplitIsBitIdentical(f, data.ParameterCount, 7, file);
+        }
+    }
+
+    [Fact]
+    public void OnlyLargeFunctionsAreSplitByDefault()
+    {
+        var gmm = GmmLoops.Objective(GmmData.LoadFile("gmm_test.txt"));
+        Assert.True(NestCalls.In(GradientPipeline.Run(gmm, forCompiling: true)) >= 2);
+        Assert.True(NestCalls.In(PrimalPipeline.Run(gmm)) >= 1);
+        // Shown trees are never split.
+        Assert.Equal(0, NestCalls.In(AD.GradientExpression(gmm)));
+        // A loss of a few hundred nodes, one loop nest: left whole.
+        var mlp = new MlpRegressionLoss(20, 3, 4, seed: 1).Definition;
+        Assert.Equal(0, NestCalls.In(GradientPipeline.Run(mlp, forCompiling: true)));
+    }
+
+    [Fact]
+    public void ASplitGradientAllocatesNothingInTheSteadyState()
+    {
+        var data = GmmData.LoadFile("gmm_test.txt");
+        var gradient = AD.Differentiate(GmmLoops.Objective(data));
+        var x = data.InitialParameters();
+        var g = new double[x.Length];
+        for (var k = 0; k < 3; k++) gradient(x, g);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var k = 0; k < 20; k++) gradient(x, g);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
