@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using ExprAD.Diagnostics;
 
 namespace ExprAD.Compilation;
 
@@ -78,14 +79,14 @@ internal static class LoopOutlining
             copyIn.Add(Expression.Assign(local, byReference));
             copyOut.Add(Expression.Assign(byReference, local));
         }
-        var body = Expression.Block(typeof(void), nestLocals, copyIn.Append(new Substitution(map).Visit(nest)).Concat(copyOut));
+        var body = Expression.Block(typeof(void), nestLocals, copyIn.Append(new Substitution(map).Visit(nest)!).Concat(copyOut));
         var delegateType = Expression.GetDelegateType([.. parameters.Select(p => p.IsByRef ? p.Type.MakeByRefType() : p.Type), typeof(void)]);
         var compiled = Expression.Lambda(delegateType, body, "loopNest", parameters).Compile();
         return Expression.Invoke(Expression.Constant(compiled, delegateType), arguments);
     }
 
     /// <summary>The variables a statement reads and writes that it does not declare itself.</summary>
-    private sealed class VariableUses : ExpressionVisitor
+    private sealed class VariableUses : GuardedExpressionVisitor
     {
         public HashSet<ParameterExpression> Read { get; } = [];
         public HashSet<ParameterExpression> Written { get; } = [];
@@ -134,12 +135,12 @@ internal static class LoopOutlining
             or ExpressionType.AddAssignChecked or ExpressionType.SubtractAssignChecked or ExpressionType.MultiplyAssignChecked;
     }
 
-    private sealed class Substitution(Dictionary<ParameterExpression, ParameterExpression> map) : ExpressionVisitor
+    private sealed class Substitution(Dictionary<ParameterExpression, ParameterExpression> map) : GuardedExpressionVisitor
     {
         protected override Expression VisitParameter(ParameterExpression node) => map.GetValueOrDefault(node, node);
     }
 
-    private sealed class NodeCounter : ExpressionVisitor
+    private sealed class NodeCounter : GuardedExpressionVisitor
     {
         private int _count;
 
@@ -158,7 +159,7 @@ internal static class LoopOutlining
     }
 
     /// <summary>Whether a statement has a loop inside a loop.</summary>
-    private sealed class LoopDepth : ExpressionVisitor
+    private sealed class LoopDepth : GuardedExpressionVisitor
     {
         private int _depth;
         private bool _nested;
@@ -180,7 +181,7 @@ internal static class LoopOutlining
     }
 
     /// <summary>Whether every jump in a statement goes to a label the statement itself defines.</summary>
-    private sealed class JumpsStayInside : ExpressionVisitor
+    private sealed class JumpsStayInside : GuardedExpressionVisitor
     {
         private readonly HashSet<LabelTarget> _defined = [];
         private readonly HashSet<LabelTarget> _targets = [];
