@@ -197,11 +197,16 @@ internal sealed partial class IrEmitter
         foreach (var j in live) statements.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Init)));
         if (loop.Records) statements.Add(Expression.Assign(VariableOf(loop.TripCount!), Expression.Constant(0)));
 
+        // A counter's head is its carried variable itself, not a copy of it: the JIT recognises `for (i = s; i < n; i++)`
+        // only when the loop tests and indexes with the variable it increments, and then clones the loop to drop the
+        // index checks of a[i]. Counters are updated last, after every other carried value that may read them.
+        var counters = live.Where(j => loop.Carried[j].InductionStep is not null && !_locals.ContainsKey(loop.Carried[j].Head)).ToHashSet();
+        foreach (var j in counters) _locals[loop.Carried[j].Head] = carriedVariables[j];
         var breakLabel = Expression.Label("loopEnd");
         var body = new List<Expression>();
         foreach (var j in live)
         {
-            body.Add(Expression.Assign(LocalOf(loop.Carried[j].Head), carriedVariables[j]));
+            if (!counters.Contains(j)) body.Add(Expression.Assign(LocalOf(loop.Carried[j].Head), carriedVariables[j]));
             if (loop.Records && loop.Carried[j].Slot is { } slot && _liveSlots.Contains(slot))
                 body.Add(Expression.Call(_tape!, PushMethod, ToTape(LocalOf(loop.Carried[j].Head))));
         }
@@ -226,7 +231,7 @@ internal sealed partial class IrEmitter
         }
         if (loop.FusedReverse is { } fused) EmitInstructions(fused, body);
         foreach (var (array, length) in loop.Snapshots.Where(s => !_scratchRows.ContainsKey(s.Array))) body.Add(PushElements(array, length));
-        foreach (var j in live) body.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Next)));
+        foreach (var j in live.OrderBy(counters.Contains)) body.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Next)));
         if (loop.Records) body.Add(Expression.PreIncrementAssign(VariableOf(loop.TripCount!)));
         statements.Add(Expression.Loop(Expression.Block(typeof(void), body), breakLabel));
         if (loop.AfterSlots is { } slots)

@@ -95,7 +95,8 @@ internal sealed partial class IrEmitter
         foreach (var block in blocks) emitter.EmitInstructions(block, statements);
         var outputExpressions = outputs.Select(emitter.ValueOf).ToList();
         var resultExpression = emitter.ValueOf(result);
-        var variables = emitter._locals.Values.Concat(emitter._variables.Values).Concat(emitter._extraVariables).Concat(emitter._scratchRows.Values.SelectMany(r => new[] { r.Set, r.Rows })).ToList();
+        var variables = emitter._locals.Values.Concat(emitter._variables.Values).Concat(emitter._extraVariables).Concat(emitter._scratchRows.Values.SelectMany(r => new[] { r.Set, r.Rows }))
+            .Distinct().ToList(); // a loop counter's head is its carried variable
         return new Emitted(variables, statements, resultExpression, emitter._tape) { Outputs = outputExpressions, OutlineAbove = reuseArrays ? LoopOutlining.DefaultMinimumFunctionNodes : null };
     }
 

@@ -31,6 +31,20 @@ public class LoopCodeShapeTests
     }
 
     [Fact]
+    public void ACounterIsTestedIndexedAndIncrementedAsOneVariable()
+    {
+        // The shape the JIT recognises as `for (i = s; i < n; i++)` (and clones to drop the index check of x[i]):
+        // no copy of the counter at the top of the body, the test and the index on the counter itself.
+        var printed = AD.ToCSharp(AD.GradientExpression(ExprAD.Benchmarks.Shared.ExtendedRosenbrock.Definition));
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"if \(!\(i < \w+\)\)"), printed);
+        Assert.Contains("x[i]", printed, StringComparison.Ordinal);
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"
+\s*i = \w+;
+\s*\}"), printed);
+        Assert.DoesNotMatch(new System.Text.RegularExpressions.Regex(@"(\w+) = i;\s*\n\s*if \(!\(\1 <"), printed);
+    }
+
+    [Fact]
     public void ConstantTripCountsOfTenAndTenThousandGiveTheSameCode()
     {
         var small = AD.ToCSharp(AD.GradientExpression(Rosenbrock(I(10))));
