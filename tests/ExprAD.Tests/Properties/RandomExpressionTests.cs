@@ -77,8 +77,8 @@ public partial class RandomExpressionTests(ITestOutputHelper output)
     public void HarnessDetectsAGradientScaledByAFactor(double factor)
     {
         // The property must be able to fail: a gradient off by 0.1% everywhere is caught within 3,000 expressions
-        // (CsCheck draws a new seed each run; with 200, about 1 run in 10 missed it, and with 1,000 one CI-sized run
-        // in a few hundred did; it is usually caught in the first few dozen, so the bound costs nothing).
+        // (CsCheck draws a new seed each run; with 200, about 1 run in 10 missed it, and with 1,000 it was missed once
+        // in about a dozen runs of the suite; it is usually caught within the first few dozen, so the bound costs little).
         GradientFunc Scaled(GradientFunc inner) => (x, g) =>
         {
             double value = inner(x, g);
