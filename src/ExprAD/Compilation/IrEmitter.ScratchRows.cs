@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using ExprAD.Diagnostics;
 using ExprAD.Ir;
 
 namespace ExprAD.Compilation;
@@ -47,6 +48,7 @@ internal sealed partial class IrEmitter
         var path = new List<(Instr Instr, bool Partial)>();
         void Walk(Block block, bool partial)
         {
+            StackGuard.Check();
             foreach (var instr in block.Instructions)
             {
                 path.Add((instr, partial));
