@@ -125,3 +125,70 @@ public class LoopOutliningTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
+
+/// <summary><see cref="LoopOutlining.Run"/> on hand-built statements: what it splits and what it leaves.</summary>
+public class LoopOutliningStatementTests
+{
+    private static readonly ParameterExpression Sum = Expression.Variable(typeof(double), "sum");
+    private static readonly ParameterExpression Counter = Expression.Variable(typeof(int), "i");
+    private static readonly ParameterExpression Inner = Expression.Variable(typeof(int), "j");
+
+    /// <summary><c>for (i = 0; i &lt; 3; i++) for (j = 0; j &lt; 4; j++) { sum += i * j; if (sum &gt; limit) goto leave; }</c>, padded to 200+ nodes.</summary>
+    private static Expression Nest(LabelTarget? leave)
+    {
+        var innerDone = Expression.Label("innerDone");
+        var outerDone = Expression.Label("outerDone");
+        var padding = Enumerable.Range(0, 40).Select(k => (Expression)Expression.AddAssign(Sum, Expression.Constant(k * 0.0)));
+        var innerBody = new List<Expression>
+        {
+            Expression.IfThen(Expression.Not(Expression.LessThan(Inner, Expression.Constant(4))), Expression.Break(innerDone)),
+            Expression.AddAssign(Sum, Expression.Convert(Expression.Multiply(Counter, Inner), typeof(double))),
+        };
+        if (leave is not null) innerBody.Add(Expression.IfThen(Expression.GreaterThan(Sum, Expression.Constant(4.0)), Expression.Goto(leave)));
+        innerBody.AddRange(padding);
+        innerBody.Add(Expression.PreIncrementAssign(Inner));
+        return Expression.Block(
+            Expression.Assign(Counter, Expression.Constant(0)),
+            Expression.Loop(Expression.Block(
+                Expression.IfThen(Expression.Not(Expression.LessThan(Counter, Expression.Constant(3))), Expression.Break(outerDone)),
+                Expression.Assign(Inner, Expression.Constant(0)),
+                Expression.Loop(Expression.Block(innerBody), innerDone),
+                Expression.PreIncrementAssign(Counter)), outerDone));
+    }
+
+    private static double Run(List<Expression> statements, LabelTarget? leave)
+    {
+        var body = new List<Expression> { Expression.Assign(Sum, Expression.Constant(0.0)) };
+        body.AddRange(statements);
+        if (leave is not null) body.Add(Expression.Label(leave));
+        body.Add(Sum);
+        return Expression.Lambda<Func<double>>(Expression.Block([Sum, Counter, Inner], body)).Compile()();
+    }
+
+    [Fact]
+    public void ANestIsSplitAndItsWritesComeBack()
+    {
+        List<Expression> statements = [Nest(leave: null)];
+        var split = LoopOutlining.Run(statements, [Sum], [Sum, Counter, Inner], minimumFunctionNodes: 0);
+        Assert.IsAssignableFrom<InvocationExpression>(Assert.Single(split));
+        Assert.Equal(Run(statements, null), Run(split, null));
+        Assert.Equal(18.0, Run(split, null)); // (0 + 1 + 2) * (0 + 1 + 2 + 3)
+    }
+
+    [Fact]
+    public void ANestThatJumpsOutOfItselfStaysWhereItIs()
+    {
+        var leave = Expression.Label("leave");
+        List<Expression> statements = [Nest(leave)];
+        var split = LoopOutlining.Run(statements, [Sum], [Sum, Counter, Inner], minimumFunctionNodes: 0);
+        Assert.Same(statements[0], Assert.Single(split));
+        Assert.Equal(6.0, Run(split, leave)); // leaves at i = 1, j = 3: 0 + 1 + 2 + 3
+    }
+
+    [Fact]
+    public void ASmallFunctionIsLeftWhole()
+    {
+        List<Expression> statements = [Nest(leave: null)];
+        Assert.Same(statements[0], Assert.Single(LoopOutlining.Run(statements, [Sum], [Sum, Counter, Inner], LoopOutlining.DefaultMinimumFunctionNodes)));
+    }
+}
