@@ -13,17 +13,7 @@ internal sealed partial class IrEmitter
 {
     private readonly HashSet<Instr> _cancelled = new(ReferenceEqualityComparer.Instance);
 
-    private void FindCancellingAdjointResets(IReadOnlyList<Block> blocks)
-    {
-        foreach (var block in blocks)
-        {
-            FindCancellingAdjointResets(block);
-            ForEachInstruction(block, (instr, _) =>
-            {
-                foreach (var nested in Blocks.Nested(instr, withReverse: true)) FindCancellingAdjointResets(nested);
-            });
-        }
-    }
+    private void FindCancellingAdjointResets(IReadOnlyList<Block> blocks) => ForEachBlock(blocks, FindCancellingAdjointResets);
 
     /// <summary>Within one block: <c>c = a[i]</c>, then <c>a[i] = 0</c>, then <c>a[i] += c</c>, nothing else touching a from the load on.</summary>
     private void FindCancellingAdjointResets(Block block)

@@ -118,18 +118,12 @@ internal sealed partial class IrEmitter
     /// </summary>
     private void FindTakes(IReadOnlyList<Block> blocks)
     {
-        if (!_reuseArrays) return;
-        foreach (var block in blocks)
-            ForEachInstruction(block, (instr, _) =>
-            {
-                foreach (var nested in Blocks.Nested(instr, withReverse: true))
-                    FindTakes(nested.Instructions);
-            });
-        foreach (var block in blocks) FindTakes(block.Instructions);
+        if (_reuseArrays) ForEachBlock(blocks, FindTakes);
     }
 
-    private void FindTakes(List<Instr> instructions)
+    private void FindTakes(Block block)
     {
+        var instructions = block.Instructions;
         for (var i = 0; i + 1 < instructions.Count; i++)
             if (instructions[i] is Op { Kind: OpKind.LoadElement, ResultSlot: null } load && !_dead.Contains(load.Result)
                 && instructions[i + 1] is StoreElementInstr { Ghost: false, Value.ConstantValue: 0.0 } store && !_cancelled.Contains(store)
@@ -150,8 +144,7 @@ internal sealed partial class IrEmitter
     /// </summary>
     private Expression AddOrSubtract(Expression array, Expression index, Value term, bool subtractNegation = true)
     {
-        var subtract = subtractNegation && term.Definition is { Kind: OpKind.Unary, NodeType: ExpressionType.Negate } && _inlined.Contains(term);
-        var operand = subtract ? ValueOf(term.Definition!.Args[0]) : ValueOf(term);
+        var (subtract, operand) = subtractNegation ? SplitNegation(term) : (false, ValueOf(term));
         if (_reuseArrays) return Expression.Call(subtract ? SubtractElementMethod : AddElementMethod, array, index, operand);
         var element = Expression.ArrayAccess(array, index);
         return subtract ? Expression.SubtractAssign(element, operand) : Expression.AddAssign(element, operand);
@@ -159,9 +152,13 @@ internal sealed partial class IrEmitter
 
     /// <summary><c>target += term</c>, or <c>target -= a</c> when the term is an inlined <c>-a</c>.</summary>
     private Expression AddOrSubtract(Expression target, Value term)
+        => SplitNegation(term) is (true, var negated) ? Expression.SubtractAssign(target, negated) : Expression.AddAssign(target, ValueOf(term));
+
+    /// <summary>(true, a) when the term is an inlined <c>-a</c> (to be subtracted: the same number, one instruction less), else (false, term).</summary>
+    private (bool Subtract, Expression Operand) SplitNegation(Value term)
         => term.Definition is { Kind: OpKind.Unary, NodeType: ExpressionType.Negate } negation && _inlined.Contains(term)
-            ? Expression.SubtractAssign(target, ValueOf(negation.Args[0]))
-            : Expression.AddAssign(target, ValueOf(term));
+            ? (true, ValueOf(negation.Args[0]))
+            : (false, ValueOf(term));
 
     private Expression EmitIf(IfInstr branch)
     {

@@ -100,6 +100,19 @@ internal sealed partial class IrEmitter
         return new Emitted(variables, statements, resultExpression, emitter._tape) { Outputs = outputExpressions, OutlineAbove = reuseArrays ? LoopOutlining.DefaultMinimumFunctionNodes : null };
     }
 
+    /// <summary>Visits <paramref name="blocks"/> and every block nested in them, reverse code included.</summary>
+    private static void ForEachBlock(IReadOnlyList<Block> blocks, Action<Block> action)
+    {
+        foreach (var block in blocks)
+        {
+            action(block);
+            ForEachInstruction(block, (instr, _) =>
+            {
+                foreach (var nested in Blocks.Nested(instr, withReverse: true)) action(nested);
+            });
+        }
+    }
+
     /// <summary>Visits every instruction with the number of loops around it.</summary>
     private static void ForEachInstruction(Block block, Action<Instr, int> action, int loopDepth = 0)
     {

@@ -1,5 +1,7 @@
 using System.Linq.Expressions;
 using ExprAD.Diagnostics;
+using ExprAD.Lowering;
+using ExprAD.Translation;
 
 namespace ExprAD.Compilation;
 
@@ -39,7 +41,7 @@ internal static class LoopOutlining
         for (var i = 0; i < statements.Count; i++)
         {
             var statement = statements[i];
-            if (sizes[i] < Math.Min(MinimumNestNodes, minimumFunctionNodes) || !LoopDepth.AtLeastTwo(statement) || !JumpsStayInside.Check(statement))
+            if (sizes[i] < Math.Min(MinimumNestNodes, minimumFunctionNodes) || !HasNestedLoop(statement) || !JumpsStayInside(statement))
             {
                 result.Add(statement);
                 continue;
@@ -159,38 +161,22 @@ internal static class LoopOutlining
     }
 
     /// <summary>Whether a statement has a loop inside a loop.</summary>
-    private sealed class LoopDepth : GuardedExpressionVisitor
-    {
-        private int _depth;
-        private bool _nested;
+    private static bool HasNestedLoop(Expression statement)
+        => OutermostLoops.In(statement).Any(loop => OutermostLoops.In(loop.Body).Count > 0);
 
-        public static bool AtLeastTwo(Expression node)
-        {
-            var visitor = new LoopDepth();
-            visitor.Visit(node);
-            return visitor._nested;
-        }
+    /// <summary>Whether every jump in a statement goes to a label the statement itself defines (<see cref="JumpFinder"/> finds the jumps).</summary>
+    private static bool JumpsStayInside(Expression statement) => JumpFinder.Targets(statement).All(LabelsDefined.In(statement).Contains);
 
-        protected override Expression VisitLoop(LoopExpression node)
-        {
-            if (++_depth >= 2) _nested = true;
-            base.VisitLoop(node);
-            _depth--;
-            return node;
-        }
-    }
-
-    /// <summary>Whether every jump in a statement goes to a label the statement itself defines.</summary>
-    private sealed class JumpsStayInside : GuardedExpressionVisitor
+    /// <summary>The labels a subtree defines: its label expressions and its loops' break and continue labels.</summary>
+    private sealed class LabelsDefined : GuardedExpressionVisitor
     {
         private readonly HashSet<LabelTarget> _defined = [];
-        private readonly HashSet<LabelTarget> _targets = [];
 
-        public static bool Check(Expression node)
+        public static HashSet<LabelTarget> In(Expression node)
         {
-            var visitor = new JumpsStayInside();
+            var visitor = new LabelsDefined();
             visitor.Visit(node);
-            return visitor._targets.IsSubsetOf(visitor._defined);
+            return visitor._defined;
         }
 
         protected override Expression VisitLabel(LabelExpression node)
@@ -205,13 +191,5 @@ internal static class LoopOutlining
             if (node.ContinueLabel is { } continueLabel) _defined.Add(continueLabel);
             return base.VisitLoop(node);
         }
-
-        protected override Expression VisitGoto(GotoExpression node)
-        {
-            _targets.Add(node.Target);
-            return base.VisitGoto(node);
-        }
-
-        protected override Expression VisitLambda<T>(Expression<T> node) => node; // a nested lambda's jumps are its own
     }
 }

@@ -3,9 +3,9 @@ namespace ExprAD.Compilation;
 /// <summary>
 /// One scratch array per iteration of a recorded loop, instead of one array whose elements are pushed onto the tape
 /// at the end of every iteration and popped back in its reverse (a snapshot, <c>LoopInstr.Snapshots</c>): iteration t
-/// fills row t and the reverse of iteration t reads row t, with no copy either way. The rows are kept from call to call on the thread's tape, so a steady
-/// state allocates nothing; their contents are never cleared, because a scratch array is refilled whole at the start
-/// of each iteration before anything reads it.
+/// fills row t and the reverse of iteration t reads row t, with no copy either way. The rows are kept from call to
+/// call on the thread's tape, so a steady state allocates nothing; their contents are never cleared, because a
+/// scratch array is refilled whole at the start of each iteration before anything reads it.
 /// </summary>
 internal sealed class ScratchRows(int length)
 {

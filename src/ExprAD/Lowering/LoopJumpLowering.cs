@@ -100,25 +100,7 @@ internal sealed class LoopJumpLowering : GuardedExpressionVisitor
 
     /// <summary>A jump to this loop's labels from inside a loop nested in it: not lowered (the translator refuses it, quoting it).</summary>
     private static bool JumpsFromInnerLoop(LoopExpression loop)
-        => InnerLoops.In(loop.Body).Any(inner => Jumps_(inner.Body, loop));
-
-    private sealed class InnerLoops : GuardedExpressionVisitor
-    {
-        private readonly List<LoopExpression> _loops = [];
-
-        public static List<LoopExpression> In(Expression node)
-        {
-            var finder = new InnerLoops();
-            finder.Visit(node);
-            return finder._loops;
-        }
-
-        protected override Expression VisitLoop(LoopExpression node)
-        {
-            _loops.Add(node);
-            return node; // loops nested deeper are inside this one's body, which the caller searches
-        }
-    }
+        => OutermostLoops.In(loop.Body).Any(inner => Jumps_(inner.Body, loop));
 
     private static bool Jumps_(Expression node, LoopExpression loop)
         => Translation.JumpFinder.Targets(node).Any(t => t == loop.BreakLabel || t == loop.ContinueLabel);

@@ -131,10 +131,11 @@ public class ScratchRowTests
     }
 
     [Fact]
-    public void TwoFunctionsWithRowsAlternatingOnOneThreadKeepTheirOwnRows()
+    public void TwoFunctionsWithRowsAlternatingOnOneThreadStayExact()
     {
         // The rows are handed out in creation order from the thread's tape, like the local arrays: two gradients called
-        // in turn (a line search alternating f and its gradient does the same) must not see each other's rows.
+        // in turn (as a line search alternates f and its gradient) take the same cached row set, the second growing
+        // it from 2 rows to 5 and the first then working in the grown set; both stay exact.
         var random = new Random(208);
         var data = RandomData(random, 4);
         var first = AD.Differentiate(Components(data, 2, passes: 1));
