@@ -200,6 +200,7 @@ internal sealed partial class IrEmitter
         var counters = live.Where(j => loop.Carried[j].InductionStep is not null && !_locals.ContainsKey(loop.Carried[j].Head)).ToHashSet();
         foreach (var j in counters) _locals[loop.Carried[j].Head] = carriedVariables[j];
         var breakLabel = Expression.Label("loopEnd");
+        if (CountedLoops.ConstantTrips(loop) is { } trips) _knownTrips[breakLabel] = trips;
         var body = new List<Expression>();
         foreach (var j in live)
         {
@@ -257,6 +258,7 @@ internal sealed partial class IrEmitter
         statements.Add(partials);
 
         var breakLabel = Expression.Label("reverseLoopEnd");
+        if (CountedLoops.ConstantTrips(reverse.Forward) is { } trips) _knownTrips[breakLabel] = trips;
         var full = new List<Expression>
         {
             Expression.IfThen(Expression.Equal(iteration, Expression.Constant(0)), Expression.Break(breakLabel)),

@@ -31,6 +31,9 @@ internal sealed partial class IrEmitter
 
     private readonly bool _reuseArrays;
 
+    /// <summary>The trip count of each emitted loop whose bounds are constants, by its break label (see <see cref="Emitted.KnownTrips"/>).</summary>
+    private readonly Dictionary<LabelTarget, int> _knownTrips = [];
+
     private IrEmitter(ParameterExpression? gradient, bool reuseArrays) => (_gradient, _reuseArrays) = (gradient, reuseArrays);
 
     /// <summary>The emitted code of the blocks and the result, with the locals it declares and the tape it uses, if any.</summary>
@@ -45,6 +48,9 @@ internal sealed partial class IrEmitter
         /// </summary>
         public int? OutlineAbove { get; init; }
 
+        /// <summary>The trip counts known when emitting (constant bounds), by loop break label: how <see cref="LoopOutlining"/> weighs a loop body's work.</summary>
+        public IReadOnlyDictionary<LabelTarget, int> KnownTrips { get; init; } = new Dictionary<LabelTarget, int>();
+
         /// <summary>As <see cref="ToBody(Expression)"/>, with statements that store the extra outputs run before the result is returned.</summary>
         public BlockExpression ToBody(Expression checks, Func<IReadOnlyList<Expression>, IEnumerable<Expression>> storeOutputs)
             => (this with { Statements = [.. Statements, .. storeOutputs(Outputs)] }).ToBody(checks);
@@ -55,7 +61,7 @@ internal sealed partial class IrEmitter
         /// </summary>
         public BlockExpression ToBody(Expression checks)
         {
-            var statements = OutlineAbove is { } minimum ? LoopOutlining.Run(Statements, [checks, Result], Variables, minimum) : Statements;
+            var statements = OutlineAbove is { } minimum ? LoopOutlining.Run(Statements, [checks, Result], Variables, minimum, KnownTrips) : Statements;
             var code = new List<Expression>(statements) { Result };
             if (Tape is null) return Expression.Block(Result.Type, Variables, code.Prepend(checks));
             return Expression.Block(Result.Type, Variables.Append(Tape),
@@ -97,7 +103,7 @@ internal sealed partial class IrEmitter
         var resultExpression = emitter.ValueOf(result);
         var variables = emitter._locals.Values.Concat(emitter._variables.Values).Concat(emitter._extraVariables).Concat(emitter._scratchRows.Values.SelectMany(r => new[] { r.Set, r.Rows }))
             .Distinct().ToList(); // a loop counter's head is its carried variable
-        return new Emitted(variables, statements, resultExpression, emitter._tape) { Outputs = outputExpressions, OutlineAbove = reuseArrays ? LoopOutlining.DefaultMinimumFunctionNodes : null };
+        return new Emitted(variables, statements, resultExpression, emitter._tape) { Outputs = outputExpressions, OutlineAbove = reuseArrays ? LoopOutlining.DefaultMinimumFunctionNodes : null, KnownTrips = emitter._knownTrips };
     }
 
     /// <summary>Visits <paramref name="blocks"/> and every block nested in them, reverse code included.</summary>

@@ -32,8 +32,12 @@ internal static class LoopOutlining
     /// <param name="rest">Everything else of the function that may use its variables (checks, result).</param>
     /// <param name="locals">The function's local variables (the others it uses are its parameters).</param>
     /// <param name="minimumFunctionNodes">The size from which a function is split (<see cref="DefaultMinimumFunctionNodes"/>; 0 in tests, to split every nest).</param>
-    public static List<Expression> Run(List<Expression> statements, IReadOnlyList<Expression> rest, IReadOnlyCollection<ParameterExpression> locals, int minimumFunctionNodes)
+    /// <param name="knownTrips">Trip counts of loops with constant bounds, by break label (<see cref="IrEmitter.Emitted.KnownTrips"/>).</param>
+    public static List<Expression> Run(
+        List<Expression> statements, IReadOnlyList<Expression> rest, IReadOnlyCollection<ParameterExpression> locals, int minimumFunctionNodes,
+        IReadOnlyDictionary<LabelTarget, int>? knownTrips = null)
     {
+        var settings = new Settings(minimumFunctionNodes, knownTrips ?? new Dictionary<LabelTarget, int>());
         var sizes = statements.Select(NodeCounter.Count).ToList();
         if (sizes.Sum() < minimumFunctionNodes) return statements;
         var uses = statements.Concat(rest).Select(VariableUses.Of).ToList();
@@ -47,102 +51,15 @@ internal static class LoopOutlining
                 continue;
             }
             var elsewhere = new HashSet<ParameterExpression>(uses.Where((_, j) => j != i).SelectMany(u => u.Read.Concat(u.Written)));
-            result.Add(Outline(statement, uses[i], elsewhere, locals));
+            result.Add(OutlinedCall.To(statement, "loopNest", v => !elsewhere.Contains(v) && locals.Contains(v), settings));
         }
         return result;
     }
 
-    private static Expression Outline(Expression nest, VariableUses uses, HashSet<ParameterExpression> elsewhere, IReadOnlyCollection<ParameterExpression> locals)
-    {
-        var used = uses.Read.Concat(uses.Written).Distinct().ToList();
-        var own = used.Where(v => !elsewhere.Contains(v) && locals.Contains(v)).ToList();
-        var shared = used.Except(own).ToList();
-        var parameters = new List<ParameterExpression>();
-        var arguments = new List<Expression>();
-        var nestLocals = new List<ParameterExpression>(own);
-        var map = new Dictionary<ParameterExpression, ParameterExpression>();
-        var copyIn = new List<Expression>();
-        var copyOut = new List<Expression>();
-        foreach (var variable in shared)
-        {
-            arguments.Add(variable);
-            if (!uses.Written.Contains(variable))
-            {
-                var parameter = Expression.Parameter(variable.Type, variable.Name);
-                parameters.Add(parameter);
-                map[variable] = parameter;
-                continue;
-            }
-            var byReference = Expression.Parameter(variable.Type.MakeByRefType(), variable.Name + "Ref");
-            var local = Expression.Variable(variable.Type, variable.Name);
-            parameters.Add(byReference);
-            nestLocals.Add(local);
-            map[variable] = local;
-            copyIn.Add(Expression.Assign(local, byReference));
-            copyOut.Add(Expression.Assign(byReference, local));
-        }
-        var body = Expression.Block(typeof(void), nestLocals, copyIn.Append(new Substitution(map).Visit(nest)!).Concat(copyOut));
-        var delegateType = Expression.GetDelegateType([.. parameters.Select(p => p.IsByRef ? p.Type.MakeByRefType() : p.Type), typeof(void)]);
-        var compiled = Expression.Lambda(delegateType, body, "loopNest", parameters).Compile();
-        return Expression.Invoke(Expression.Constant(compiled, delegateType), arguments);
-    }
+    /// <summary>What the outlining passes go by: the size threshold in force, and the loops' known trip counts.</summary>
+    internal sealed record Settings(int MinimumFunctionNodes, IReadOnlyDictionary<LabelTarget, int> KnownTrips);
 
-    /// <summary>The variables a statement reads and writes that it does not declare itself.</summary>
-    private sealed class VariableUses : GuardedExpressionVisitor
-    {
-        public HashSet<ParameterExpression> Read { get; } = [];
-        public HashSet<ParameterExpression> Written { get; } = [];
-        private readonly HashSet<ParameterExpression> _declared = [];
-
-        public static VariableUses Of(Expression node)
-        {
-            var uses = new VariableUses();
-            uses.Visit(node);
-            uses.Read.ExceptWith(uses._declared);
-            uses.Written.ExceptWith(uses._declared);
-            return uses;
-        }
-
-        protected override Expression VisitBlock(BlockExpression node)
-        {
-            _declared.UnionWith(node.Variables);
-            return base.VisitBlock(node);
-        }
-
-        protected override Expression VisitParameter(ParameterExpression node)
-        {
-            Read.Add(node);
-            return node;
-        }
-
-        protected override Expression VisitBinary(BinaryExpression node)
-        {
-            if (IsAssignment(node.NodeType) && node.Left is ParameterExpression target) Written.Add(target);
-            return base.VisitBinary(node);
-        }
-
-        protected override Expression VisitUnary(UnaryExpression node)
-        {
-            if (node.NodeType is ExpressionType.PreIncrementAssign or ExpressionType.PostIncrementAssign
-                    or ExpressionType.PreDecrementAssign or ExpressionType.PostDecrementAssign
-                && node.Operand is ParameterExpression target)
-                Written.Add(target);
-            return base.VisitUnary(node);
-        }
-
-        private static bool IsAssignment(ExpressionType type) => type is ExpressionType.Assign or ExpressionType.AddAssign
-            or ExpressionType.SubtractAssign or ExpressionType.MultiplyAssign or ExpressionType.DivideAssign
-            or ExpressionType.ModuloAssign or ExpressionType.AndAssign or ExpressionType.OrAssign or ExpressionType.ExclusiveOrAssign
-            or ExpressionType.LeftShiftAssign or ExpressionType.RightShiftAssign or ExpressionType.PowerAssign
-            or ExpressionType.AddAssignChecked or ExpressionType.SubtractAssignChecked or ExpressionType.MultiplyAssignChecked;
-    }
-
-    private sealed class Substitution(Dictionary<ParameterExpression, ParameterExpression> map) : GuardedExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => map.GetValueOrDefault(node, node);
-    }
-
-    private sealed class NodeCounter : GuardedExpressionVisitor
+    internal sealed class NodeCounter : GuardedExpressionVisitor
     {
         private int _count;
 
@@ -165,7 +82,7 @@ internal static class LoopOutlining
         => OutermostLoops.In(statement).Any(loop => OutermostLoops.In(loop.Body).Count > 0);
 
     /// <summary>Whether every jump in a statement goes to a label the statement itself defines (<see cref="JumpFinder"/> finds the jumps).</summary>
-    private static bool JumpsStayInside(Expression statement) => JumpFinder.Targets(statement).All(LabelsDefined.In(statement).Contains);
+    internal static bool JumpsStayInside(Expression statement) => JumpFinder.Targets(statement).All(LabelsDefined.In(statement).Contains);
 
     /// <summary>The labels a subtree defines: its label expressions and its loops' break and continue labels.</summary>
     private sealed class LabelsDefined : GuardedExpressionVisitor

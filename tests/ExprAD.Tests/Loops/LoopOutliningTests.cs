@@ -33,6 +33,42 @@ public class LoopOutliningTests
         }
     }
 
+    /// <summary>
+    /// The names of the separately compiled methods a tree calls, and of those they call in turn (a nest's loop bodies
+    /// are constants of the nest's compiled closure).
+    /// </summary>
+    private static List<string> OutlinedMethods(Expression tree)
+    {
+        var names = new List<string>();
+        var pending = new Stack<Delegate>(DelegateConstants.In(tree));
+        while (pending.TryPop(out var method))
+        {
+            names.Add(method.Method.Name);
+            // The closure type of compiled expression trees is not in the reference assemblies: its Constants field by name.
+            if (method.Target?.GetType().GetField("Constants")?.GetValue(method.Target) is object[] constants)
+                foreach (var inner in constants.OfType<Delegate>()) pending.Push(inner);
+        }
+        return names;
+    }
+
+    private sealed class DelegateConstants : ExpressionVisitor
+    {
+        private readonly List<Delegate> _found = [];
+
+        public static List<Delegate> In(Expression tree)
+        {
+            var visitor = new DelegateConstants();
+            visitor.Visit(tree);
+            return visitor._found;
+        }
+
+        protected override Expression VisitConstant(ConstantExpression node)
+        {
+            if (node.Value is Delegate method) _found.Add(method);
+            return node;
+        }
+    }
+
     private static void AssertSplitIsBitIdentical(Expression<Func<double[], double>> f, int n, int seed, string context)
     {
         var splitGradientTree = GradientPipeline.Run(f, forCompiling: true, outlineAbove: SplitEveryNest);
@@ -67,7 +103,7 @@ public class LoopOutliningTests
     [Fact]
     public void RandomLoopProgramsGiveTheSameBitsSplitAsWhole()
     {
-        var split = 0;
+        var (split, bodies) = (0, 0);
         for (var seed = 1; seed <= 150; seed++)
         {
             var generator = new LoopProgramGenerator(seed, LoopProgramOptions.All);
@@ -80,10 +116,13 @@ public class LoopOutliningTests
             {
                 continue; // refused programs are checked elsewhere
             }
-            split += NestCalls.In(GradientPipeline.Run(f, forCompiling: true, outlineAbove: SplitEveryNest)) > 0 ? 1 : 0;
+            var splitTree = GradientPipeline.Run(f, forCompiling: true, outlineAbove: SplitEveryNest);
+            split += NestCalls.In(splitTree) > 0 ? 1 : 0;
+            bodies += OutlinedMethods(splitTree).Contains("loopBody") ? 1 : 0;
             AssertSplitIsBitIdentical(f, generator.N, seed, $"seed {seed}:\n{AD.ToCSharp(f)}");
         }
         Assert.True(split >= 30, $"only {split} programs had a loop nest to split");
+        Assert.True(bodies >= 10, $"only {bodies} programs had a loop body to split out of a nest");
     }
 
     [Theory]
@@ -104,6 +143,11 @@ public class LoopOutliningTests
     {
         var gmm = GmmLoops.Objective(GmmData.LoadFile("gmm_test.txt"));
         Assert.True(NestCalls.In(GradientPipeline.Run(gmm, forCompiling: true)) >= 2);
+        // The per-point nest of GMM's gradient: from d = 10 each component's forward loops, and their reverse, are methods
+        // of their own; at d = 2 a component is too little work for a call.
+        Assert.Equal(0, OutlinedMethods(GradientPipeline.Run(gmm, forCompiling: true)).Count(name => name == "loopBody"));
+        var gmm10 = GmmLoops.Objective(GmmData.LoadFile("1k_gmm_d10_K5.txt"));
+        Assert.Equal(2, OutlinedMethods(GradientPipeline.Run(gmm10, forCompiling: true)).Count(name => name == "loopBody"));
         Assert.True(NestCalls.In(PrimalPipeline.Run(gmm)) >= 1);
         // Shown trees are never split.
         Assert.Equal(0, NestCalls.In(AD.GradientExpression(gmm)));
