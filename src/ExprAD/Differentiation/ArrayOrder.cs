@@ -32,6 +32,12 @@ internal sealed class ArrayOrder
         => _loops.TryGetValue(loop.Origin, out var window) && _writes.TryGetValue(array, out var writes)
            && writes.Any(position => position >= window.Start && position <= window.WindowEnd);
 
+    /// <summary>How many instructions write <paramref name="array"/> in the window of <see cref="WrittenBeforeReversed"/>.</summary>
+    public int WritesBeforeReversed(Value array, LoopInstr loop)
+        => _loops.TryGetValue(loop.Origin, out var window) && _writes.TryGetValue(array, out var writes)
+            ? writes.Count(position => position >= window.Start && position <= window.WindowEnd)
+            : 0;
+
     /// <summary>True when <paramref name="array"/> may be written anywhere from the start of <paramref name="loop"/> on (to the end of the function).</summary>
     public bool WrittenInOrAfter(Value array, LoopInstr loop)
         => _loops.TryGetValue(loop.Origin, out var window) && _writes.TryGetValue(array, out var writes)

@@ -289,6 +289,7 @@ internal sealed partial class ReverseSweep
         var start = body.Instructions.Count;
         cloner.CloneInstructions(loop.Body, upTo, body);
         var end = body.Instructions.Count;
+        var readBacks = full ? ReadBackStoredValues(loop, forwardBlock, cloner) : [];
 
         var active = loop.Carried.Where(c => c.Head.Active).ToList();
         for (var j = 0; j < active.Count; j++)
@@ -296,7 +297,10 @@ internal sealed partial class ReverseSweep
             var target = cloner.Map(seedTargets[loop.Carried.IndexOf(active[j])]);
             if (target.Active) AddTerm(target, _builder.ReadVariable(carriedAdjoints[j]));
         }
+        _restoredIterations.Push((body, full ? snapshots : []));
         Reverse(body, start, end);
+        _restoredIterations.Pop();
+        foreach (var value in readBacks) _readBacks.Remove(value);
         for (var j = 0; j < active.Count; j++)
             body.Instructions.Add(new AssignVariableInstr(carriedAdjoints[j], TakeAdjoint(heads[active[j].Head]) ?? _builder.Double(0)));
         return body;

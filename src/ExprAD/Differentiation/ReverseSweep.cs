@@ -110,7 +110,9 @@ internal sealed partial class ReverseSweep
         }
         var rule = RuleFor(op);
         if (rule.Partials is null) return;
-        var partials = rule.Partials(_builder, op.Args, op.Result);
+        var partials = _readBacks.Count == 0
+            ? rule.Partials(_builder, op.Args, op.Result)
+            : rule.Partials(_builder, [.. op.Args.Select(ForPartials)], ForPartials(op.Result));
         for (var i = 0; i < op.Args.Length; i++)
             if (partials[i] is { } partial && op.Args[i].Active)
                 AddTerm(op.Args[i], _builder.Multiply(partial, adjoint));
