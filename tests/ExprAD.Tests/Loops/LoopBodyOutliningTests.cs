@@ -64,30 +64,12 @@ public class LoopBodyOutliningTests
     private static double Run(Expression method)
         => Expression.Lambda<Func<double>>(Expression.Block([Sum, Carry, Last, Scratch, I, J, K], method)).Compile()();
 
-    private sealed class CountInvocations : ExpressionVisitor
-    {
-        private int _count;
-
-        public static int In(Expression tree)
-        {
-            var visitor = new CountInvocations();
-            visitor.Visit(tree);
-            return visitor._count;
-        }
-
-        protected override Expression VisitInvocation(InvocationExpression node)
-        {
-            _count++;
-            return base.VisitInvocation(node);
-        }
-    }
-
     [Fact]
     public void TheBodyOfAnInnerLoopBecomesACallAndGivesTheSameResult()
     {
         var (method, _) = Method(leaveOuter: false);
         var split = LoopBodyOutlining.Run(method, [], Everything);
-        Assert.Equal(1, CountInvocations.In(split));
+        Assert.Single(Invocations(split));
         var expected = Run(method);
         Assert.Equal(expected, Run(split));
         // The same loops in C#; last = 2 * 3 + 1.
@@ -120,7 +102,7 @@ public class LoopBodyOutliningTests
     {
         var (method, _) = Method(leaveOuter: true);
         var split = LoopBodyOutlining.Run(method, [], Everything);
-        Assert.Equal(0, CountInvocations.In(split));
+        Assert.Empty(Invocations(split));
         Assert.Equal(Run(method), Run(split));
     }
 
