@@ -39,12 +39,16 @@ internal static class LoopBodyOutlining
     /// <summary>The method body with the qualifying loop bodies replaced by calls.</summary>
     /// <param name="method">A compiled method's body.</param>
     /// <param name="parameters">The method's parameters: never owned by a moved run.</param>
-    /// <param name="settings">The threshold of <see cref="LoopOutlining"/> (below the sizes here it lowers them: 0 in tests outlines every qualifying body) and the known trip counts.</param>
+    /// <param name="settings">The threshold of <see cref="LoopOutlining"/> (the sizes here scale with it: 0 in tests outlines every qualifying body) and the known trip counts.</param>
     public static Expression Run(Expression method, IReadOnlyCollection<ParameterExpression> parameters, LoopOutlining.Settings settings)
     {
-        if (LoopOutlining.NodeCounter.Count(method) < Math.Min(MinimumMethodNodes, settings.MinimumFunctionNodes)) return method;
+        if (LoopOutlining.NodeCounter.Count(method) < Scaled(MinimumMethodNodes, settings)) return method;
         return new Rewriter(VariableOccurrences.Count(method), parameters, settings).Visit(method)!;
     }
+
+    /// <summary>A threshold in proportion to the function threshold in force: itself by default, 0 when tests split everything.</summary>
+    private static long Scaled(int threshold, LoopOutlining.Settings settings)
+        => (long)threshold * settings.MinimumFunctionNodes / LoopOutlining.DefaultMinimumFunctionNodes;
 
     private sealed class Rewriter(Dictionary<ParameterExpression, int> occurrences, IReadOnlyCollection<ParameterExpression> parameters, LoopOutlining.Settings settings)
         : GuardedExpressionVisitor
@@ -79,7 +83,7 @@ internal static class LoopBodyOutlining
             while (last < statements.Count - 1 && CanJoin(statements, last + 1, first, last)) last++;
             var run = statements.Skip(first).Take(last - first + 1).ToList();
             var work = run.Sum(statement => Work.Of(statement, settings.KnownTrips));
-            if (work < Math.Min(MinimumRunWork, settings.MinimumFunctionNodes)) return null;
+            if (work < Scaled(MinimumRunWork, settings)) return null;
             if (ReadBeforeWritten.In(run) is not { } incoming) return null;
 
             var inRun = VariableOccurrences.Count(Expression.Block(run));
