@@ -43,14 +43,17 @@ internal static class LoopBodyOutlining
     public static Expression Run(Expression method, IReadOnlyCollection<ParameterExpression> parameters, LoopOutlining.Settings settings)
     {
         if (LoopOutlining.NodeCounter.Count(method) < Scaled(MinimumMethodNodes, settings)) return method;
-        return new Rewriter(VariableOccurrences.Count(method), parameters, settings).Visit(method)!;
+        return new Rewriter(new Lazy<Dictionary<ParameterExpression, int>>(() => VariableOccurrences.Count(method)), parameters, settings).Visit(method)!;
     }
 
     /// <summary>A threshold in proportion to the function threshold in force: itself by default, 0 when tests split everything.</summary>
     private static long Scaled(int threshold, LoopOutlining.Settings settings)
         => (long)threshold * settings.MinimumFunctionNodes / LoopOutlining.DefaultMinimumFunctionNodes;
 
-    private sealed class Rewriter(Dictionary<ParameterExpression, int> occurrences, IReadOnlyCollection<ParameterExpression> parameters, LoopOutlining.Settings settings)
+    /// <param name="occurrences">How often each variable occurs in the whole method: counted only once a body qualifies by its work.</param>
+    /// <param name="parameters">The method's parameters.</param>
+    /// <param name="settings">Thresholds and known trip counts.</param>
+    private sealed class Rewriter(Lazy<Dictionary<ParameterExpression, int>> occurrences, IReadOnlyCollection<ParameterExpression> parameters, LoopOutlining.Settings settings)
         : GuardedExpressionVisitor
     {
         private int _loopDepth;
@@ -78,18 +81,21 @@ internal static class LoopBodyOutlining
             if (withLoops.Count == 0) return null;
             int first = withLoops[0], last = withLoops[^1];
             if (body.Type != typeof(void) && last == statements.Count - 1) return null;
+            // The run is at most the whole body: when even that is too little work, skip the variable counting below.
+            var minimumWork = Scaled(MinimumRunWork, settings);
+            if (statements.Sum(statement => Work.Of(statement, settings.KnownTrips)) < minimumWork) return null;
             if (!Enumerable.Range(first, last - first + 1).All(i => LoopOutlining.JumpsStayInside(statements[i]))) return null;
             while (first > 0 && CanJoin(statements, first - 1, first, last)) first--;
             while (last < statements.Count - 1 && CanJoin(statements, last + 1, first, last)) last++;
             var run = statements.Skip(first).Take(last - first + 1).ToList();
             var work = run.Sum(statement => Work.Of(statement, settings.KnownTrips));
-            if (work < Scaled(MinimumRunWork, settings)) return null;
+            if (work < minimumWork) return null;
             if (ReadBeforeWritten.In(run) is not { } incoming) return null;
 
             var inRun = VariableOccurrences.Count(Expression.Block(run));
             bool Owns(ParameterExpression variable)
                 => !parameters.Contains(variable) && !incoming.Contains(variable)
-                    && occurrences.GetValueOrDefault(variable) == inRun.GetValueOrDefault(variable);
+                    && occurrences.Value.GetValueOrDefault(variable) == inRun.GetValueOrDefault(variable);
             var call = OutlinedCall.To(Expression.Block(typeof(void), run), "loopBody", Owns, settings);
             return Expression.Block(body.Type, body.Variables, statements.Take(first).Append(call).Concat(statements.Skip(last + 1)));
         }
@@ -105,7 +111,7 @@ internal static class LoopBodyOutlining
             var from = Math.Min(candidate, first);
             var to = Math.Max(candidate, last);
             var inRun = VariableOccurrences.Count(Expression.Block(statements.Skip(from).Take(to - from + 1)));
-            return VariableUses.Of(statement).Written.All(v => !parameters.Contains(v) && occurrences.GetValueOrDefault(v) == inRun.GetValueOrDefault(v));
+            return VariableUses.Of(statement).Written.All(v => !parameters.Contains(v) && occurrences.Value.GetValueOrDefault(v) == inRun.GetValueOrDefault(v));
         }
     }
 
