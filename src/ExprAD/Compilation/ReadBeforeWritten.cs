@@ -41,7 +41,7 @@ internal sealed class ReadBeforeWritten
                 break;
             case ConstantExpression or DefaultExpression:
                 break;
-            case BinaryExpression { Left: ParameterExpression target } assignment when IsAssignment(assignment.NodeType):
+            case BinaryExpression { Left: ParameterExpression target } assignment when VariableUses.IsAssignment(assignment.NodeType):
                 if (assignment.NodeType != ExpressionType.Assign) Read(target);
                 Walk(assignment.Right);
                 Write(target);
@@ -56,7 +56,7 @@ internal sealed class ReadBeforeWritten
                 Walk(binary.Left);
                 Walk(binary.Right);
                 break;
-            case UnaryExpression { Operand: ParameterExpression target } step when IsStep(step.NodeType):
+            case UnaryExpression { Operand: ParameterExpression target } step when VariableUses.IsStep(step.NodeType):
                 Read(target);
                 Write(target);
                 break;
@@ -119,11 +119,8 @@ internal sealed class ReadBeforeWritten
     /// <summary>A variable passed by reference is read and then written.</summary>
     private void WalkArguments(IReadOnlyList<Expression> arguments, System.Reflection.ParameterInfo[] parameters)
     {
-        for (var i = 0; i < arguments.Count; i++)
-        {
-            Walk(arguments[i]);
-            if (parameters[i].ParameterType.IsByRef && arguments[i] is ParameterExpression variable) Write(variable);
-        }
+        foreach (var argument in arguments) Walk(argument);
+        foreach (var variable in VariableUses.PassedByReference(arguments, parameters)) Write(variable);
     }
 
     private void Read(ParameterExpression variable)
@@ -150,13 +147,4 @@ internal sealed class ReadBeforeWritten
         both.IntersectWith(b);
         return both;
     }
-
-    private static bool IsStep(ExpressionType type) => type is ExpressionType.PreIncrementAssign or ExpressionType.PostIncrementAssign
-        or ExpressionType.PreDecrementAssign or ExpressionType.PostDecrementAssign;
-
-    internal static bool IsAssignment(ExpressionType type) => type is ExpressionType.Assign or ExpressionType.AddAssign
-        or ExpressionType.SubtractAssign or ExpressionType.MultiplyAssign or ExpressionType.DivideAssign
-        or ExpressionType.ModuloAssign or ExpressionType.AndAssign or ExpressionType.OrAssign or ExpressionType.ExclusiveOrAssign
-        or ExpressionType.LeftShiftAssign or ExpressionType.RightShiftAssign or ExpressionType.PowerAssign
-        or ExpressionType.AddAssignChecked or ExpressionType.SubtractAssignChecked or ExpressionType.MultiplyAssignChecked;
 }

@@ -33,25 +33,39 @@ internal sealed class VariableUses : GuardedExpressionVisitor
 
     protected override Expression VisitBinary(BinaryExpression node)
     {
-        if (ReadBeforeWritten.IsAssignment(node.NodeType) && node.Left is ParameterExpression target) Written.Add(target);
+        if (IsAssignment(node.NodeType) && node.Left is ParameterExpression target) Written.Add(target);
         return base.VisitBinary(node);
     }
 
     protected override Expression VisitUnary(UnaryExpression node)
     {
-        if (node.NodeType is ExpressionType.PreIncrementAssign or ExpressionType.PostIncrementAssign
-                or ExpressionType.PreDecrementAssign or ExpressionType.PostDecrementAssign
-            && node.Operand is ParameterExpression target)
-            Written.Add(target);
+        if (IsStep(node.NodeType) && node.Operand is ParameterExpression target) Written.Add(target);
         return base.VisitUnary(node);
     }
 
     /// <summary>A variable passed to a by-reference parameter (an outlined nest's shared variable) is written too.</summary>
     protected override Expression VisitInvocation(InvocationExpression node)
     {
-        var parameters = node.Expression.Type.GetMethod("Invoke")!.GetParameters();
-        for (var i = 0; i < node.Arguments.Count; i++)
-            if (parameters[i].ParameterType.IsByRef && node.Arguments[i] is ParameterExpression variable) Written.Add(variable);
+        Written.UnionWith(PassedByReference(node.Arguments, node.Expression.Type.GetMethod("Invoke")!.GetParameters()));
         return base.VisitInvocation(node);
     }
+
+    protected override Expression VisitMethodCall(MethodCallExpression node)
+    {
+        Written.UnionWith(PassedByReference(node.Arguments, node.Method.GetParameters()));
+        return base.VisitMethodCall(node);
+    }
+
+    /// <summary>The variables given as arguments to by-reference parameters.</summary>
+    internal static IEnumerable<ParameterExpression> PassedByReference(IReadOnlyList<Expression> arguments, System.Reflection.ParameterInfo[] parameters)
+        => arguments.Where((argument, i) => parameters[i].ParameterType.IsByRef).OfType<ParameterExpression>();
+
+    internal static bool IsAssignment(ExpressionType type) => type is ExpressionType.Assign or ExpressionType.AddAssign
+        or ExpressionType.SubtractAssign or ExpressionType.MultiplyAssign or ExpressionType.DivideAssign
+        or ExpressionType.ModuloAssign or ExpressionType.AndAssign or ExpressionType.OrAssign or ExpressionType.ExclusiveOrAssign
+        or ExpressionType.LeftShiftAssign or ExpressionType.RightShiftAssign or ExpressionType.PowerAssign
+        or ExpressionType.AddAssignChecked or ExpressionType.SubtractAssignChecked or ExpressionType.MultiplyAssignChecked;
+
+    internal static bool IsStep(ExpressionType type) => type is ExpressionType.PreIncrementAssign or ExpressionType.PostIncrementAssign
+        or ExpressionType.PreDecrementAssign or ExpressionType.PostDecrementAssign;
 }

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using ExprAD.Compilation;
+using ExprAD.Tests.TestSupport;
 
 namespace ExprAD.Tests.Loops;
 
@@ -114,19 +115,5 @@ public class LoopBodyOutliningTests
         Assert.Same(method, LoopBodyOutlining.Run(method, [], defaults));
     }
 
-    private static List<InvocationExpression> Invocations(Expression tree)
-    {
-        var found = new List<InvocationExpression>();
-        new InvocationCollector(found).Visit(tree);
-        return found;
-    }
-
-    private sealed class InvocationCollector(List<InvocationExpression> found) : ExpressionVisitor
-    {
-        protected override Expression VisitInvocation(InvocationExpression node)
-        {
-            found.Add(node);
-            return base.VisitInvocation(node);
-        }
-    }
+    private static List<InvocationExpression> Invocations(Expression tree) => [.. TreeNodes.In(tree).OfType<InvocationExpression>()];
 }

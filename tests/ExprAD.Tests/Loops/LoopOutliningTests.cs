@@ -15,23 +15,8 @@ public class LoopOutliningTests
     private const int SplitEveryNest = 0;
 
     /// <summary>The number of calls to separately compiled loop nests in a tree.</summary>
-    private sealed class NestCalls : ExpressionVisitor
-    {
-        private int _count;
-
-        public static int In(Expression tree)
-        {
-            var visitor = new NestCalls();
-            visitor.Visit(tree);
-            return visitor._count;
-        }
-
-        protected override Expression VisitInvocation(InvocationExpression node)
-        {
-            if (node.Expression is ConstantExpression { Value: Delegate }) _count++;
-            return base.VisitInvocation(node);
-        }
-    }
+    private static int NestCalls(Expression tree)
+        => TreeNodes.In(tree).OfType<InvocationExpression>().Count(call => call.Expression is ConstantExpression { Value: Delegate });
 
     /// <summary>
     /// The names of the separately compiled methods a tree calls, and of those they call in turn (a nest's loop bodies
@@ -40,7 +25,7 @@ public class LoopOutliningTests
     private static List<string> OutlinedMethods(Expression tree)
     {
         var names = new List<string>();
-        var pending = new Stack<Delegate>(DelegateConstants.In(tree));
+        var pending = new Stack<Delegate>(TreeNodes.In(tree).OfType<ConstantExpression>().Select(c => c.Value).OfType<Delegate>());
         while (pending.TryPop(out var method))
         {
             names.Add(method.Method.Name);
@@ -49,24 +34,6 @@ public class LoopOutliningTests
                 foreach (var inner in constants.OfType<Delegate>()) pending.Push(inner);
         }
         return names;
-    }
-
-    private sealed class DelegateConstants : ExpressionVisitor
-    {
-        private readonly List<Delegate> _found = [];
-
-        public static List<Delegate> In(Expression tree)
-        {
-            var visitor = new DelegateConstants();
-            visitor.Visit(tree);
-            return visitor._found;
-        }
-
-        protected override Expression VisitConstant(ConstantExpression node)
-        {
-            if (node.Value is Delegate method) _found.Add(method);
-            return node;
-        }
     }
 
     private static void AssertSplitIsBitIdentical(Expression<Func<double[], double>> f, int n, int seed, string context)
@@ -117,7 +84,7 @@ public class LoopOutliningTests
                 continue; // refused programs are checked elsewhere
             }
             var splitTree = GradientPipeline.Run(f, forCompiling: true, outlineAbove: SplitEveryNest);
-            split += NestCalls.In(splitTree) > 0 ? 1 : 0;
+            split += NestCalls(splitTree) > 0 ? 1 : 0;
             bodies += OutlinedMethods(splitTree).Contains("loopBody") ? 1 : 0;
             AssertSplitIsBitIdentical(f, generator.N, seed, $"seed {seed}:\n{AD.ToCSharp(f)}");
         }
@@ -133,7 +100,7 @@ public class LoopOutliningTests
         var data = GmmData.LoadFile(file);
         foreach (var f in new[] { GmmLoops.Objective(data), Gmm.Objective(data) })
         {
-            Assert.True(NestCalls.In(PrimalPipeline.Run(f, outlineAbove: SplitEveryNest)) >= 2);
+            Assert.True(NestCalls(PrimalPipeline.Run(f, outlineAbove: SplitEveryNest)) >= 2);
             AssertSplitIsBitIdentical(f, data.ParameterCount, 7, file);
         }
     }
@@ -142,7 +109,7 @@ public class LoopOutliningTests
     public void OnlyLargeFunctionsAreSplitByDefault()
     {
         var gmm = GmmLoops.Objective(GmmData.LoadFile("gmm_test.txt"));
-        Assert.True(NestCalls.In(GradientPipeline.Run(gmm, forCompiling: true)) >= 2);
+        Assert.True(NestCalls(GradientPipeline.Run(gmm, forCompiling: true)) >= 2);
         // The per-point nest of GMM's gradient: from d = 10 each component's forward loops, and their reverse, are methods
         // of their own; at d = 2 a component is too little work for a call.
         Assert.Equal(0, OutlinedMethods(GradientPipeline.Run(gmm, forCompiling: true)).Count(name => name == "loopBody"));
@@ -152,12 +119,12 @@ public class LoopOutliningTests
         // little work (each loop twice) and stay (measured: the call cost 2-3% at d = 2, gained 1-3% from d = 10).
         var linq10 = Gmm.Objective(GmmData.LoadFile("1k_gmm_d10_K5.txt"));
         Assert.DoesNotContain("loopBody", OutlinedMethods(GradientPipeline.Run(linq10, forCompiling: true)));
-        Assert.True(NestCalls.In(PrimalPipeline.Run(gmm)) >= 1);
+        Assert.True(NestCalls(PrimalPipeline.Run(gmm)) >= 1);
         // Shown trees are never split.
-        Assert.Equal(0, NestCalls.In(AD.GradientExpression(gmm)));
+        Assert.Equal(0, NestCalls(AD.GradientExpression(gmm)));
         // A loss of a few hundred nodes, one loop nest: left whole.
         var mlp = new MlpRegressionLoss(20, 3, 4, seed: 1).Definition;
-        Assert.Equal(0, NestCalls.In(GradientPipeline.Run(mlp, forCompiling: true)));
+        Assert.Equal(0, NestCalls(GradientPipeline.Run(mlp, forCompiling: true)));
     }
 
     [Fact]

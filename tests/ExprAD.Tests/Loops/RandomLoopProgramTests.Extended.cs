@@ -335,22 +335,9 @@ public partial class RandomLoopProgramTests
     {
         for (var seed = 1_000; seed < 1_100; seed++)
         {
-            var nodes = new NodeCollector();
-            nodes.Visit(new LoopProgramGenerator(seed, new LoopProgramOptions()).Program());
-            Assert.DoesNotContain(nodes.Nodes, n => n is LoopExpression { ContinueLabel: not null } or NewArrayExpression
+            var nodes = TreeNodes.In(new LoopProgramGenerator(seed, new LoopProgramOptions()).Program());
+            Assert.DoesNotContain(nodes, n => n is LoopExpression { ContinueLabel: not null } or NewArrayExpression
                 or GotoExpression { Kind: GotoExpressionKind.Return or GotoExpressionKind.Continue } or LabelExpression);
         }
     }
-
-    private sealed class NodeCollector : ExpressionVisitor
-    {
-        public readonly List<Expression> Nodes = [];
-
-        public override Expression? Visit(Expression? node)
-        {
-            if (node is not null) Nodes.Add(node);
-            return base.Visit(node);
-        }
-    }
-
 }
