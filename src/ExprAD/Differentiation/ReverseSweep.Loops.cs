@@ -13,7 +13,7 @@ internal sealed partial class ReverseSweep
     /// </summary>
     private void ReverseLoop(LoopInstr loop, Block forwardBlock)
     {
-        var active = loop.Carried.Where(c => c.Head.Active).ToList();
+        var active = Differentiated(loop);
         var seeds = active.Select(c => TakeAdjoint(c.After)).ToList();
         // Nothing computed in the loop reaches the result, unless through the arrays it writes.
         if (seeds.All(s => s is null) && !WritesArrays(loop)) return;
@@ -57,6 +57,14 @@ internal sealed partial class ReverseSweep
         for (var j = 0; j < active.Count; j++)
             AddTerm(active[j].Init, _builder.ReadVariable(carriedAdjoints[j]));
     }
+
+    /// <summary>
+    /// The carried values whose adjoints the reverse passes around: those active in the loop, and those that only
+    /// become active as they leave it (a return value set at an exit, <c>if (c) return tanh(x[i]);</c>, from a
+    /// constant before the loop): the adjoint of such a value reaches the exit's value in the iteration that left,
+    /// and nothing else.
+    /// </summary>
+    private static List<Carried> Differentiated(LoopInstr loop) => loop.Carried.Where(c => c.Head.Active || c.After.Active).ToList();
 
     // A reduction with a constant trip count up to this tapes its math calls: at most 32 KB of tape.
     private const int MaxTapedConstantTrips = 4096;
@@ -109,6 +117,8 @@ internal sealed partial class ReverseSweep
     /// </summary>
     private static bool HasReductionShape(LoopInstr loop, List<Carried> active)
     {
+        // A value active only once it leaves (see Differentiated) has its adjoint go to an exit's value, not the head.
+        if (loop.Carried.Any(c => !c.Head.Active && c.After.Active)) return false;
         var lastExit = loop.Body.Instructions.FindLastIndex(instr => instr is ExitInstr);
         if (loop.Body.Instructions.Take(lastExit).Any(instr => Blocks.WithNested(instr).Any(inner => inner is LoopInstr))) return false;
         foreach (var exit in loop.Exits)
@@ -291,7 +301,7 @@ internal sealed partial class ReverseSweep
         var end = body.Instructions.Count;
         var readBacks = full ? ReadBackStoredValues(loop, forwardBlock, cloner) : [];
 
-        var active = loop.Carried.Where(c => c.Head.Active).ToList();
+        var active = Differentiated(loop);
         for (var j = 0; j < active.Count; j++)
         {
             var target = cloner.Map(seedTargets[loop.Carried.IndexOf(active[j])]);

@@ -152,10 +152,13 @@ internal sealed class TangentSweep
 
     private List<(Carried Carried, int Index)>? _exitExtension;
 
-    /// <summary>Each active carried value gets a carried tangent beside it (its head, next and exit values).</summary>
+    /// <summary>
+    /// Each active carried value gets a carried tangent beside it (its head, next and exit values); so does one that only
+    /// becomes active as it leaves the loop (its tangent is zero until an exit hands out an active value).
+    /// </summary>
     private void RewriteLoop(LoopInstr loop)
     {
-        var active = loop.Carried.Select((c, i) => (Carried: c, Index: i)).Where(p => p.Carried.Head.Active).ToList();
+        var active = loop.Carried.Select((c, i) => (Carried: c, Index: i)).Where(p => p.Carried.Head.Active || p.Carried.After.Active).ToList();
         var tangentCarried = new List<Carried>();
         foreach (var (carried, _) in active)
         {

@@ -6,10 +6,16 @@ namespace ExprAD.Lowering;
 /// <summary>
 /// Breaks and continues the translator cannot take as loop exits (nested in branches or blocks,
 /// <c>if (a) { if (b) break; ... }</c>, or a continue with a break after it) become flags: the jump sets its
-/// flag, whatever follows it runs only while no flag is set, and the body ends with <c>if (broke) break;</c>,
+/// flag, whatever follows it runs only while no flag is set, and the body starts with <c>if (broke) break;</c>,
 /// a shape the translator turns into a loop exit. Loops whose jumps already have the translator's shapes are
 /// left alone, so the usual loops keep their simple form.
 /// </summary>
+/// <remarks>
+/// The flag's break comes at the top of the next iteration rather than at the end of the one that set it: the
+/// reverse of a loop recomputes the iteration that left up to its exit, so an exit at the end of the body would
+/// copy the whole body, inner loops and their reverses included, next to the copy for the other iterations, at
+/// every level of a nest (code that doubled with each level). An exit before any work has nothing to recompute.
+/// </remarks>
 internal sealed class LoopJumpLowering : GuardedExpressionVisitor
 {
     public static Expression Run(Expression body) => new LoopJumpLowering().Visit(body)!;
@@ -42,15 +48,18 @@ internal sealed class LoopJumpLowering : GuardedExpressionVisitor
 
         // From the first statement the translator would refuse to the end of the body, every jump becomes a
         // flag and what follows a jump runs only while no flag is set; the iteration then ends normally (which
-        // is what a continue does) and the loop breaks at the end if a break flag was set.
+        // is what a continue does) and the loop breaks at the top of the next one if a break flag was set.
         var rewriter = new Rewriter(loop.BreakLabel, loop.ContinueLabel);
-        // A top-level continue before that point would make the translator wrap the rest, flags' break included.
+        // A top-level continue before that point is lowered too: the translator takes a continue only where no jump follows it.
         var first = statements.ToList().FindIndex(s => IsDeep(s, loop)
             || loop.ContinueLabel is not null && Translation.JumpFinder.Targets(s).Contains(loop.ContinueLabel));
-        var body = new List<Expression> { Expression.Assign(rewriter.Continued, Expression.Constant(false)) };
+        var body = new List<Expression>
+        {
+            Expression.IfThen(rewriter.Broke, Expression.Break(loop.BreakLabel)),
+            Expression.Assign(rewriter.Continued, Expression.Constant(false)),
+        };
         body.AddRange(statements.Take(first));
         body.AddRange(rewriter.Statements(statements.Skip(first).ToList()));
-        body.Add(Expression.IfThen(rewriter.Broke, Expression.Break(loop.BreakLabel)));
         var rewritten = Expression.Loop(Expression.Block(typeof(void), variables, body), loop.BreakLabel, loop.ContinueLabel);
         return Expression.Block(typeof(void), [rewriter.Broke, rewriter.Continued],
             Expression.Assign(rewriter.Broke, Expression.Constant(false)), rewritten);

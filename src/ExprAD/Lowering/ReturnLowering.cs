@@ -5,11 +5,19 @@ namespace ExprAD.Lowering;
 
 /// <summary>
 /// Removes <c>return</c>: gotos to the label that ends a lambda body (<c>{ ...; return-label: default }</c>).
-/// A return stores its value in a variable and sets a flag; inside a loop it then breaks, and every loop it
-/// is nested in breaks after its inner loop when the flag is set; outside loops the statements after it run
-/// only while the flag is clear. The body ends with <c>returned ? value : default</c>. Later passes see
-/// only loops with breaks and conditionals, which they differentiate.
+/// A return stores its value in a variable and sets a flag; inside a loop it then breaks. After a statement
+/// that may have set the flag in an inner loop, the rest of the block runs only while the flag is clear, and
+/// the enclosing loop breaks at the top of its next iteration when it is set; outside loops the statements
+/// after a return likewise run only while the flag is clear. The body ends with <c>returned ? value : default</c>.
+/// Later passes see only loops with breaks and conditionals, which they differentiate.
 /// </summary>
+/// <remarks>
+/// The break for a return in an inner loop comes first in the next iteration, not right after the inner loop: the
+/// reverse of a loop recomputes the iteration that left up to its exit, and an exit after an inner loop would
+/// copy that loop's whole reverse into the copy for the leaving iteration, at every level of a nest: code that
+/// doubled with each level (a depth-4 nest of loops with returns made trees too large for the CLR to compile).
+/// An exit before any work has nothing to recompute.
+/// </remarks>
 internal sealed class ReturnLowering
 {
     private readonly LabelTarget _label;
@@ -17,10 +25,17 @@ internal sealed class ReturnLowering
     private readonly ParameterExpression _value;
     private readonly ParameterExpression _returned = Expression.Variable(typeof(bool), "returned");
 
-    private ReturnLowering(LabelTarget label, HashSet<Expression> returning)
+    /// <summary>The nodes with a loop inside them (or that are one) which holds a return.</summary>
+    private readonly HashSet<Expression> _returningThroughLoops;
+
+    /// <summary>Set while rewriting a loop's body when a return in an inner loop needs the check at the top of this loop.</summary>
+    private bool _breakAtTop;
+
+    private ReturnLowering(LabelTarget label, HashSet<Expression> returning, HashSet<Expression> returningThroughLoops)
     {
         _label = label;
         _returning = returning;
+        _returningThroughLoops = returningThroughLoops;
         _value = Expression.Variable(label.Type, "returnValue");
     }
 
@@ -28,10 +43,11 @@ internal sealed class ReturnLowering
     {
         var (statements, variables, final) = Split(body);
         if (final is null) return body;
-        var returning = ReturnFinder.NodesContaining(body, final.Target);
+        var returning = NodeFinder.NodesContaining(body, node => node is GotoExpression jump && jump.Target == final.Target);
         if (returning.Count == 0)
             return final == body ? FallThrough(final) : Expression.Block(body.Type, variables, statements.Append(FallThrough(final)));
-        var lowering = new ReturnLowering(final.Target, returning);
+        var throughLoops = NodeFinder.NodesContaining(body, node => node is LoopExpression && returning.Contains(node));
+        var lowering = new ReturnLowering(final.Target, returning, throughLoops);
         var rewritten = lowering.Statements(statements, loopBreak: null);
         rewritten.Add(Expression.Condition(lowering._returned, lowering._value, FallThrough(final)));
         return Expression.Block(body.Type, variables.Append(lowering._value).Append(lowering._returned), rewritten);
@@ -59,15 +75,13 @@ internal sealed class ReturnLowering
                 continue;
             }
             result.Add(Rewrite(statement, loopBreak));
-            if (loopBreak is not null)
-            {
-                // A return inside an inner loop only left that loop: leave this one too.
-                result.Add(Expression.IfThen(_returned, Expression.Break(loopBreak)));
-                continue;
-            }
+            if (loopBreak is not null && !_returningThroughLoops.Contains(statement))
+                continue; // its returns break this loop themselves
+            // After a return outside loops, or one that only left an inner loop (this loop then breaks at the top of its next iteration).
+            if (loopBreak is not null) _breakAtTop = true;
             var rest = statements.Skip(k + 1).ToList();
             if (rest.Count > 0)
-                result.Add(Expression.IfThen(Expression.Not(_returned), Expression.Block(typeof(void), Statements(rest, null))));
+                result.Add(Expression.IfThen(Expression.Not(_returned), Expression.Block(typeof(void), Statements(rest, loopBreak))));
             return result;
         }
         return result;
@@ -93,7 +107,12 @@ internal sealed class ReturnLowering
                 return Expression.IfThenElse(conditional.Test, Rewrite(conditional.IfTrue, loopBreak), Rewrite(conditional.IfFalse, loopBreak));
             case LoopExpression loop when loop.Type == typeof(void):
                 var breakLabel = loop.BreakLabel ?? Expression.Label("loopEnd");
-                return Expression.Loop(Rewrite(loop.Body, breakLabel), breakLabel, loop.ContinueLabel);
+                var outerBreakAtTop = _breakAtTop;
+                _breakAtTop = false;
+                var body = Rewrite(loop.Body, breakLabel);
+                if (_breakAtTop) body = Expression.Block(typeof(void), Expression.IfThen(_returned, Expression.Break(breakLabel)), body);
+                _breakAtTop = outerBreakAtTop;
+                return Expression.Loop(body, breakLabel, loop.ContinueLabel);
             default:
                 // A return somewhere this pass does not restructure (inside an expression that has a value):
                 // left as is, it is refused by the translator with the construct quoted.
@@ -103,15 +122,15 @@ internal sealed class ReturnLowering
 
     private static bool IsStatement(ConditionalExpression conditional) => conditional.IfFalse is DefaultExpression;
 
-    /// <summary>Finds the nodes whose subtree contains a goto to the given label, in one pass.</summary>
-    private sealed class ReturnFinder(LabelTarget label) : GuardedExpressionVisitor
+    /// <summary>Finds the nodes whose subtree contains a node the predicate picks (themselves included), in one pass.</summary>
+    private sealed class NodeFinder(Func<Expression, bool> picks) : GuardedExpressionVisitor
     {
         private readonly HashSet<Expression> _containing = new(ReferenceEqualityComparer.Instance);
         private int _found;
 
-        public static HashSet<Expression> NodesContaining(Expression body, LabelTarget label)
+        public static HashSet<Expression> NodesContaining(Expression body, Func<Expression, bool> picks)
         {
-            var finder = new ReturnFinder(label);
+            var finder = new NodeFinder(picks);
             finder.Visit(body);
             return finder._containing;
         }
@@ -128,7 +147,7 @@ internal sealed class ReturnLowering
                 return node;
             }
             var before = _found;
-            if (node is GotoExpression jump && jump.Target == label) _found++;
+            if (picks(node)) _found++;
             base.Visit(node);
             if (_found > before) _containing.Add(node);
             return node;

@@ -128,23 +128,26 @@ internal sealed partial class IrTranslator
 
     /// <summary>
     /// Statements [start..] of a list at the top level of a loop body. <c>if (c) continue;</c> guards the
-    /// statements after it: they become the body of <c>if (!c) { ... }</c>. That is exact only when
-    /// nothing follows the list in the iteration (<paramref name="isTail"/>).
+    /// statements after it: they become the body of <c>if (!c) { ... }</c> (and after <c>if (c) S; else continue;</c>,
+    /// of <c>if (c) { S; ... }</c>). That is exact only when nothing follows the list in the iteration (<paramref name="isTail"/>).
     /// </summary>
     private void LoopStatements(IReadOnlyList<Expression> statements, bool isTail)
     {
         var loop = _loop!;
         for (var k = 0; k < statements.Count && !loop.IterationEnded; k++)
         {
-            if (statements[k] is ConditionalExpression { Type: var type } guard && type == typeof(void) && IsContinue(guard.IfTrue, loop))
+            if (statements[k] is ConditionalExpression { Type: var type } guard && type == typeof(void)
+                && (IsContinue(guard.IfTrue, loop) || IsContinue(guard.IfFalse, loop)))
             {
                 if (!isTail)
                     throw Errors.UnsupportedNode(guard, "if (c) continue; is supported only where nothing else of the iteration follows the statement list it is in.");
                 var rest = statements.Skip(k + 1).ToList();
                 if (rest.Any(r => JumpsOutOfLoop(r, loop)))
                     throw Errors.UnsupportedNode(guard, "A break after if (c) continue; in the same iteration is not supported; move the break before it.");
-                var otherwise = rest.Count == 0 ? guard.IfFalse : Expression.Block(typeof(void), rest.Prepend(guard.IfFalse));
-                Translate(Expression.IfThen(Expression.Not(guard.Test), otherwise));
+                var continuesWhenTrue = IsContinue(guard.IfTrue, loop);
+                var other = continuesWhenTrue ? guard.IfFalse : guard.IfTrue;
+                var otherwise = rest.Count == 0 ? other : Expression.Block(typeof(void), rest.Prepend(other));
+                Translate(Expression.IfThen(continuesWhenTrue ? Expression.Not(guard.Test) : guard.Test, otherwise));
                 return;
             }
             LoopStatement(statements[k], isTail && k == statements.Count - 1);
