@@ -221,27 +221,35 @@ public class LoopJumpGapTests
     /// (<see cref="HessianVectorProductOfAGeneratedDepthFourProgramCompiles"/>); now each level adds a little more than the one
     /// before (2473, 3806, 5381): the reverse of a level holds the forward code of the levels inside it, once.
     /// </summary>
-    [Fact]
-    public void GradientTreeOfNestedReturnsDoesNotDoubleWithDepth()
+    /// <remarks>
+    /// In both loop shapes: the guarded one's return breaks are nested in its branch (<see cref="Lowering.LoopJumpLowering"/>
+    /// turns them into a flag), the other's come after the inner loop at the top level (<see cref="Lowering.ReturnLowering"/>).
+    /// </remarks>
+    [Theory]
+    [InlineData(LoopShape.Guarded)]
+    [InlineData(LoopShape.BreakFirst)]
+    public void GradientTreeOfNestedReturnsDoesNotDoubleWithDepth(LoopShape shape)
     {
-        var sizes = Enumerable.Range(3, 3).Select(d => TreeNodes.In(AD.GradientExpression(NestedReturns(d))).Count).ToArray();
+        var sizes = Enumerable.Range(3, 3).Select(d => TreeNodes.In(AD.GradientExpression(NestedReturns(d, shape))).Count).ToArray();
         Assert.True(sizes[2] - sizes[1] <= 1.5 * (sizes[1] - sizes[0]), $"gradient tree sizes for depths 3, 4, 5: {string.Join(", ", sizes)}");
     }
 
-    [Fact]
-    public void NestedReturnsHaveRightDerivatives()
+    [Theory]
+    [InlineData(LoopShape.Guarded)]
+    [InlineData(LoopShape.BreakFirst)]
+    public void NestedReturnsHaveRightDerivatives(LoopShape shape)
     {
         foreach (var depth in new[] { 3, 4 })
-            foreach (var x in Points) CheckAllModes(NestedReturns(depth), x);
+            foreach (var x in Points) CheckAllModes(NestedReturns(depth, shape), x);
     }
 
-    private static Expression<Func<double[], double>> NestedReturns(int depth)
+    private static Expression<Func<double[], double>> NestedReturns(int depth, LoopShape shape)
     {
         var ret = Expression.Label(typeof(double), "ret");
         Expression Nest(int level) => For($"i{level}", I(0), Length, i => Statements(
             Expression.AddAssign(S, Sin(Mul(S, Xi(i)))),
             Expression.IfThen(Expression.GreaterThan(S, C(3)), Expression.Return(ret, Mul(S, Xi(i)))),
-            level == depth ? Expression.Empty() : Nest(level + 1)));
+            level == depth ? Expression.Empty() : Nest(level + 1)), shape: shape);
         return Lambda(Expression.Block([S], Expression.Assign(S, C(0.5)), Nest(1), Expression.Label(ret, S)));
     }
 }
