@@ -80,6 +80,21 @@ public partial class RandomLoopProgramTests
         Assert.Equal(stats.AcceptedPoints, stats.ForwardChecked);
     }
 
+    /// <summary>
+    /// Nests four loops deep, where random programs found the code of nested jumps and returns doubling per level (too large
+    /// for the CLR to compile) and a return value active only at an exit losing its derivative; those cases have tests of their
+    /// own in <see cref="LoopJumpGapTests"/> (these seeds pass on the code before the fixes too, only twice as slowly).
+    /// </summary>
+    [Fact]
+    public void RandomProgramsFourLoopsDeep()
+    {
+        var stats = RunExtended(LoopProgramOptions.All with { MaxDepth = 4 }, firstSeed: 90_000, programs: 120);
+        Assert.True(stats.Refused <= MaxRefusedShare * stats.Programs, $"too many refusals, the property is nearly vacuous: {stats}");
+        Assert.True(stats.GradientChecked >= 0.7 * stats.AcceptedPoints, stats.ToString());
+        Assert.True(stats.HvpChecked >= 0.6 * stats.AcceptedPoints, stats.ToString());
+        Assert.Equal(stats.AcceptedPoints, stats.ForwardChecked);
+    }
+
     /// <summary>Each new construct on its own, so that a failure points at it.</summary>
     [Theory]
     [InlineData(true, false, false, 80_000)]
