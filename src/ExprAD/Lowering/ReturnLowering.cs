@@ -16,7 +16,8 @@ namespace ExprAD.Lowering;
 /// reverse of a loop recomputes the iteration that left up to its exit, and an exit after an inner loop would
 /// copy that loop's whole reverse into the copy for the leaving iteration, at every level of a nest: code that
 /// doubled with each level (a depth-4 nest of loops with returns made trees too large for the CLR to compile).
-/// An exit before any work has nothing to recompute.
+/// An exit before any work has nothing to recompute. Where the rest of the body writes array elements it keeps the exit
+/// right after the inner loop, as scratch arrays are recognised only when refilled at the top level of a loop body.
 /// </remarks>
 internal sealed class ReturnLowering
 {
@@ -77,9 +78,17 @@ internal sealed class ReturnLowering
             result.Add(Rewrite(statement, loopBreak));
             if (loopBreak is not null && !_returningThroughLoops.Contains(statement))
                 continue; // its returns break this loop themselves
+            var rest = statements.Skip(k + 1).ToList();
+            if (loopBreak is not null && rest.Any(WritesArrayElements))
+            {
+                // The rest may refill a scratch array, which is recognised only at the top level of a loop body, not
+                // inside the guard below: leave this loop right after the inner one instead (its code then holds that
+                // inner loop's reverse twice, once for the iteration that returned).
+                result.Add(Expression.IfThen(_returned, Expression.Break(loopBreak)));
+                continue;
+            }
             // After a return outside loops, or one that only left an inner loop (this loop then breaks at the top of its next iteration).
             if (loopBreak is not null) _breakAtTop = true;
-            var rest = statements.Skip(k + 1).ToList();
             if (rest.Count > 0)
                 result.Add(Expression.IfThen(Expression.Not(_returned), Expression.Block(typeof(void), Statements(rest, loopBreak))));
             return result;
@@ -121,6 +130,20 @@ internal sealed class ReturnLowering
     }
 
     private static bool IsStatement(ConditionalExpression conditional) => conditional.IfFalse is DefaultExpression;
+
+    /// <summary>Whether the statement stores into an array element anywhere inside it (<c>a[i] = v</c>, <c>a[i] += v</c>, <c>a[i]++</c>).</summary>
+    private static bool WritesArrayElements(Expression statement)
+        => NodeFinder.NodesContaining(statement, node => node switch
+        {
+            BinaryExpression { Left: IndexExpression } binary => binary.NodeType is ExpressionType.Assign || IsCompoundAssignment(binary.NodeType),
+            UnaryExpression { Operand: IndexExpression } unary => unary.NodeType is ExpressionType.PreIncrementAssign or ExpressionType.PreDecrementAssign
+                or ExpressionType.PostIncrementAssign or ExpressionType.PostDecrementAssign,
+            _ => false,
+        }).Count > 0;
+
+    private static bool IsCompoundAssignment(ExpressionType type) => type is ExpressionType.AddAssign or ExpressionType.SubtractAssign
+        or ExpressionType.MultiplyAssign or ExpressionType.DivideAssign or ExpressionType.AddAssignChecked or ExpressionType.SubtractAssignChecked
+        or ExpressionType.MultiplyAssignChecked or ExpressionType.ModuloAssign or ExpressionType.PowerAssign;
 
     /// <summary>Finds the nodes whose subtree contains a node the predicate picks (themselves included), in one pass.</summary>
     private sealed class NodeFinder(Func<Expression, bool> picks) : GuardedExpressionVisitor

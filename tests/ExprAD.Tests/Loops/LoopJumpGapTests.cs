@@ -177,6 +177,31 @@ public class LoopJumpGapTests
         CheckAllModes(f, x);
     }
 
+    /// <summary>
+    /// <c>for i { for j { if (x[j] x[i] &gt; 50) return x[j]; } for r: y[r] = sin(x[r] x[i]); for r: s += y[r]^2; }</c>: a scratch
+    /// array refilled after an inner loop that may return. The refill must stay at the top level of the loop body to be
+    /// recognised, so the return leaves the loop right after the inner one here, not from a guard around the rest.
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { 0.3, -0.7, 1.1 })]
+    [InlineData(new[] { 8.0, 7.5, -0.2 })]
+    public void AScratchRefillAfterAnInnerLoopThatReturns(double[] x)
+    {
+        var ret = Expression.Label(typeof(double), "ret");
+        var y = Expression.Variable(typeof(double[]), "y");
+        var f = Lambda(Expression.Block([S, y],
+            Expression.Assign(S, C(0)),
+            Expression.Assign(y, Expression.NewArrayBounds(typeof(double), Length)),
+            For("i", I(0), Length, i => Statements(
+                For("j", I(0), Length, j => Expression.IfThen(Expression.GreaterThan(Mul(Xi(j), Xi(i)), C(50)), Expression.Return(ret, Xi(j))),
+                    shape: LoopShape.BreakFirst),
+                For("r", I(0), Length, r => Expression.Assign(Expression.ArrayAccess(y, r), Sin(Mul(Xi(r), Xi(i)))), shape: LoopShape.BreakFirst),
+                For("r", I(0), Length, r => Expression.AddAssign(S, Square(Expression.ArrayAccess(y, r))), shape: LoopShape.BreakFirst)),
+                shape: LoopShape.BreakFirst),
+            Expression.Label(ret, S)));
+        CheckAllModes(f, x);
+    }
+
     /// <summary>Gradient (values, determinism, finite differences), forward mode and the Hessian-vector product (differences of the gradient).</summary>
     private static void CheckAllModes(Expression<Func<double[], double>> f, double[] x)
     {
