@@ -137,7 +137,7 @@ internal sealed partial class IrTranslator
         for (var k = 0; k < statements.Count && !loop.IterationEnded; k++)
         {
             if (statements[k] is ConditionalExpression { Type: var type } guard && type == typeof(void)
-                && (IsContinue(guard.IfTrue, loop) || IsContinue(guard.IfFalse, loop)))
+                && (IsContinue(guard.IfTrue, loop) || IsContinue(guard.IfFalse, loop) && !JumpsOutOfLoop(guard.IfTrue, loop)))
             {
                 if (!isTail)
                     throw Errors.UnsupportedNode(guard, "if (c) continue; is supported only where nothing else of the iteration follows the statement list it is in.");

@@ -102,6 +102,18 @@ public class LoopJumpGapTests
         }
     }
 
+    /// <summary><c>s += sin(x[i]); if (s &gt; 1.5) break; else continue;</c>: a break with a continue in its else branch is a loop exit.</summary>
+    [Fact]
+    public void ABreakWithAContinueInTheElseBranchWorks()
+    {
+        var f = AdvanceFirstLoop(continueLabel: true, (end, next) =>
+        [
+            Expression.AddAssign(S, Sin(Xc)),
+            Expression.IfThenElse(Expression.GreaterThan(S, C(1.5)), Expression.Break(end), Expression.Continue(next)),
+        ]);
+        foreach (var x in Points) CheckAllModes(f, x);
+    }
+
     /// <summary><c>if (x[i] > 0.5) { if (x[i] > 1.2) break; continue; } if (s > 2) break; s += sin(x[i]);</c></summary>
     [Fact]
     public void ABreakAfterANestedContinueWorks()
