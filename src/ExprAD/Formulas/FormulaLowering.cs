@@ -31,7 +31,7 @@ internal sealed class FormulaLowering
         var body = lowering.Lower(formula, SyntaxType.Double, []);
         var allowed = new HashSet<ParameterExpression>(lowering._locals) { lowering._input };
         FormulaTreeVerifier.VerifyAssembled(body, allowed, lowering._input);
-        return Expression.Lambda<Func<double[], double>>(body, lowering._input);
+        return Expression.Lambda<Func<double[], double>>(FormulaMath.NanSafeSigns(body), lowering._input);
     }
 
     private Expression Lower(SyntaxNode node, SyntaxType context, IReadOnlyList<LoopIndex> scope)

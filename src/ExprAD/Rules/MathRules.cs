@@ -7,7 +7,7 @@ namespace ExprAD.Rules;
 /// Partials of the <see cref="Math"/> functions. Conventions at kinks (documented in the README):
 /// Abs'(0) = 0; Max/Min on a tie send the derivative to the first argument; Clamp sends it to the value
 /// when lo &lt;= v &lt;= hi; Hypot'(0, 0) = (0, 0); Sqrt'(0) = +Infinity and other singularities give
-/// what IEEE arithmetic gives; Floor, Ceiling, Round, Truncate have derivative 0 everywhere.
+/// what IEEE arithmetic gives; Floor, Ceiling, Round, Truncate and a formula's sign have derivative 0 everywhere.
 /// </summary>
 internal static class MathRules
 {
@@ -76,6 +76,8 @@ internal static class MathRules
             return [b.Select(atOrigin, zero, b.Divide(a[0], r)), b.Select(atOrigin, zero, b.Divide(a[1], r))];
         }));
 
+        yield return (Formulas.FormulaMath.SignMethod, new DerivativeRule("sign", null));
+
         foreach (var name in new[] { "Floor", "Ceiling", "Truncate", "Round" })
             foreach (var method in typeof(Math).GetMethods().Where(m => m.Name == name && m.ReturnType == typeof(double)))
                 yield return (method, new DerivativeRule($"Math.{name}({string.Join(", ", method.GetParameters().Select(p => p.ParameterType.Name))})", null));
@@ -86,7 +88,9 @@ internal static class MathRules
         var (x, y) = (a[0], a[1]);
         if (y.TryGetConstantDouble(out var n))
         {
-            // d/dx x^n = n x^(n-1), with the common small powers written out.
+            // d/dx x^n = n x^(n-1), with the common small powers written out. x^0 is 1 for every x (NaN and 0 included):
+            // its partial is absent, not 0 * x^-1, which is NaN at x = 0 and for a NaN x.
+            if (n == 0) return [null, null];
             if (n == 1) return [b.Double(1), null];
             if (n == 2) return [b.Multiply(b.Double(2), x), null];
             return [b.Multiply(b.Double(n), b.MathCall(MathMethods.Pow, x, b.Double(n - 1))), null];

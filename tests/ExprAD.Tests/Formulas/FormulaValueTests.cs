@@ -143,4 +143,22 @@ public class FormulaValueTests
         Assert.Equal(0.5, results[1]);
         Assert.InRange(results[2], 0.1, 0.5);
     }
+
+    /// <summary>
+    /// sign of NaN is NaN, where Math.Sign throws (found by the random formulas: sign(asin(y)) at |y| &gt; 1 threw an
+    /// ArithmeticException out of the compiled function); elsewhere -1, 0, 1; its derivative is 0 in both modes.
+    /// </summary>
+    [Fact]
+    public void SignOfNaNIsNaNAndSignHasDerivativeZero()
+    {
+        var f = Formula.Parse("sign(asin(y)) + 3*x", "x", "y");
+        Assert.True(double.IsNaN(AD.Compile(f)([0.5, 2.0])));
+        var gradient = new double[2];
+        Assert.True(double.IsNaN(AD.Differentiate(f)([0.5, 2.0], gradient)));
+        Assert.Equal([3.0, 0.0], gradient);
+        Assert.Equal(0.0, AD.DirectionalDerivative(f)([0.5, 2.0], [0.0, 1.0]));
+        var sign = AD.Compile(Formula.Parse("sign(x)", "x"));
+        Assert.Equal([-1.0, 0.0, 0.0, 1.0, 1.0, -1.0], new[] { -3.0, 0.0, -0.0, 2.0, double.PositiveInfinity, double.NegativeInfinity }.Select(v => sign([v])));
+        Assert.True(double.IsNaN(sign([double.NaN])));
+    }
 }

@@ -86,6 +86,7 @@ public sealed record RuleSpec(
         new("Math.Ceiling(Double)", x => Math.Ceiling(x[0]), x => [0], Where(-5, 5, 1, x => Frac(x[0], 1) > 0.01)),
         new("Math.Truncate(Double)", x => Math.Truncate(x[0]), x => [0], Where(-5, 5, 1, x => Frac(x[0], 1) > 0.01)),
         new("Math.Round(Double)", x => Math.Round(x[0]), x => [0], Where(-5, 5, 1, x => Frac(x[0] - 0.5, 1) > 0.01)),
+        new("sign", x => ExprAD.Formulas.FormulaMath.Sign(x[0]) * x[1], x => [0, ExprAD.Formulas.FormulaMath.Sign(x[0])], Where(-5, 5, 2, x => Math.Abs(x[0]) > 0.01)),
         new("Math.Round(Double, Int32)", x => Math.Round(x[0], 1), x => [0], Where(-5, 5, 1, x => Frac(x[0] - 0.05, 0.1) > 0.01)),
         new("Math.Round(Double, MidpointRounding)", x => Math.Round(x[0], MidpointRounding.AwayFromZero), x => [0], Where(-5, 5, 1, x => Frac(x[0] - 0.5, 1) > 0.01)),
         new("Math.Round(Double, Int32, MidpointRounding)", x => Math.Round(x[0], 1, MidpointRounding.ToZero), x => [0], Where(-5, 5, 1, x => Frac(x[0], 0.1) > 0.01)),

@@ -340,6 +340,22 @@ public class ControlFlowAndScopingTests
         AssertExact(x => Math.Pow(x[0], 0), [0.0], 1, 0);
     }
 
+    /// <summary>
+    /// x^0 is 1 for every x, NaN included: its derivative is 0 in both modes, not 0 * NaN (found by the random formulas:
+    /// <c>(prod(i, 0, n-1, asin(x[i])))^0</c> at x = 1.729 had a NaN gradient and a zero directional derivative).
+    /// </summary>
+    [Fact]
+    public void PowToTheZeroHasDerivativeZeroWhereItsBaseIsNaN()
+    {
+        // The base comes out of a loop, where it is not folded away before differentiation.
+        var f = Formula.Parse("(prod(i, 0, n-1, asin(x[i])))^0 + x[1]");
+        double[] at = [1.729, 0.5];
+        var (value, g) = Numeric.Evaluate(AD.Differentiate(f), at);
+        Assert.Equal(1.5, value);
+        Assert.Equal([0.0, 1.0], g);
+        Assert.Equal(1.0, AD.DirectionalDerivative(f)(at, [1.0, 1.0]));
+    }
+
     [Fact]
     public void PowWithActiveExponent()
     {
