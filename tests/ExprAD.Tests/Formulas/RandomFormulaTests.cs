@@ -6,7 +6,7 @@ namespace ExprAD.Tests.Formulas;
 /// <summary>
 /// Random token soups and random well-formed formulas, as untrusted text: <see cref="Formula.Parse"/> either returns a
 /// function or throws a <see cref="FormulaException"/>, nothing else; every function it returns compiles, differentiates
-/// in both modes without refusal, and its gradient's value is bit for bit the compiled function's.
+/// in both modes without refusal, and its gradient's value is bit for bit the compiled function's (a NaN's sign aside).
 /// </summary>
 public class RandomFormulaTests
 {
@@ -86,14 +86,21 @@ public class RandomFormulaTests
         {
             var value = AD.Compile(f)(x);
             var gradient = new double[x.Length];
-            Numeric.AssertSameBits(value, AD.Differentiate(f)(x, gradient), $"gradient's value of {Quote(text)}");
+            // Bit for bit, except that of two NaNs either may come out (x86 keeps the first operand's, and the two
+            // pipelines may order an addition's operands differently): a NaN's sign bit is not compared.
+            var gradientValue = AD.Differentiate(f)(x, gradient);
+            Assert.True(Numeric.SameBits(value, gradientValue) || double.IsNaN(value) && double.IsNaN(gradientValue),
+                $"gradient's value of {Quote(text)} at [{string.Join(", ", x)}]: {gradientValue:R}, AD.Compile {value:R}");
             // Where f is NaN or infinite its derivatives mean nothing, and the modes may differ there (forward mode carries
             // NaN * 0 = NaN from a branch that picked a constant; reverse mode sends nothing to a constant).
             if (!double.IsFinite(value)) return;
             var direction = Enumerable.Repeat(1.0, x.Length).ToArray();
             var directional = AD.DirectionalDerivative(f)(x, direction);
             var dot = gradient.Zip(direction, (g, v) => g * v).Sum();
-            Assert.True(Numeric.SameValue(directional, dot) || Math.Abs(directional - dot) <= 1e-9 * (1 + Math.Abs(dot)),
+            // An infinite partial meeting a zero tangent (asin at -1 of a branch that does not depend on x) is NaN in forward
+            // mode and absent in reverse mode (README, conventions): only finite derivatives are compared.
+            if (!double.IsFinite(directional) || !double.IsFinite(dot)) return;
+            Assert.True(Math.Abs(directional - dot) <= 1e-9 * (1 + Math.Abs(dot)),
                 $"{Quote(text)} at [{string.Join(", ", x)}]: forward mode {directional}, gradient . v {dot}");
         }
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)
@@ -109,7 +116,7 @@ public class RandomFormulaTests
         {
             0 => (Math.Round(random.NextDouble() * 3, 2)).ToString(System.Globalization.CultureInfo.InvariantCulture),
             1 => "pi",
-            _ => vector ? (index is not null && random.Next(2) == 0 ? $"x[{index}]" : $"x[{random.Next(1)}]") : random.Next(2) == 0 ? "x" : "y",
+            _ => vector ? (index is not null && random.Next(2) == 0 ? $"x[{index}]" : random.Next(2) == 0 ? "x[0]" : "x[n-1]") : random.Next(2) == 0 ? "x" : "y",
         };
         if (depth >= 4) return Leaf();
         string Sub() => Term(random, depth + 1, vector, index);
