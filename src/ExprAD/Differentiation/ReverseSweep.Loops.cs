@@ -59,12 +59,10 @@ internal sealed partial class ReverseSweep
     }
 
     /// <summary>
-    /// The carried values whose adjoints the reverse passes around: those active in the loop, and those that only
-    /// become active as they leave it (a return value set at an exit, <c>if (c) return tanh(x[i]);</c>, from a
-    /// constant before the loop): the adjoint of such a value reaches the exit's value in the iteration that left,
-    /// and nothing else.
+    /// The carried values whose adjoints the reverse passes around (<see cref="Carried.Differentiated"/>): the adjoint of one
+    /// active only after the loop reaches the exit's value in the iteration that left, and nothing else.
     /// </summary>
-    private static List<Carried> Differentiated(LoopInstr loop) => loop.Carried.Where(c => c.Head.Active || c.After.Active).ToList();
+    private static List<Carried> Differentiated(LoopInstr loop) => loop.Carried.Where(c => c.Differentiated).ToList();
 
     // A reduction with a constant trip count up to this tapes its math calls: at most 32 KB of tape.
     private const int MaxTapedConstantTrips = 4096;
@@ -118,7 +116,7 @@ internal sealed partial class ReverseSweep
     private static bool HasReductionShape(LoopInstr loop, List<Carried> active)
     {
         // A value active only once it leaves (see Differentiated) has its adjoint go to an exit's value, not the head.
-        if (loop.Carried.Any(c => !c.Head.Active && c.After.Active)) return false;
+        if (loop.Carried.Any(c => c.ActiveOnlyAfter)) return false;
         var lastExit = loop.Body.Instructions.FindLastIndex(instr => instr is ExitInstr);
         if (loop.Body.Instructions.Take(lastExit).Any(instr => Blocks.WithNested(instr).Any(inner => inner is LoopInstr))) return false;
         foreach (var exit in loop.Exits)

@@ -158,7 +158,7 @@ internal sealed class TangentSweep
     /// </summary>
     private void RewriteLoop(LoopInstr loop)
     {
-        var active = loop.Carried.Select((c, i) => (Carried: c, Index: i)).Where(p => p.Carried.Head.Active || p.Carried.After.Active).ToList();
+        var active = loop.Carried.Select((c, i) => (Carried: c, Index: i)).Where(p => p.Carried.Differentiated).ToList();
         var tangentCarried = new List<Carried>();
         foreach (var (carried, _) in active)
         {

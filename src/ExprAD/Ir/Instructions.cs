@@ -164,6 +164,15 @@ internal sealed class Carried(string name, Value init, Value head)
 
     /// <summary>Where the forward sweep saves the head for the reverse sweep, when it has to.</summary>
     public TapeSlot? Slot { get; set; }
+
+    /// <summary>
+    /// Carries a derivative: active in the loop, or active only once it leaves (a return value set at an exit,
+    /// <c>if (c) return tanh(x[i]);</c>, from a constant before the loop), whose derivative comes from the exit's value alone.
+    /// </summary>
+    public bool Differentiated => Head.Active || After.Active;
+
+    /// <summary>Active only once it leaves the loop (see <see cref="Differentiated"/>).</summary>
+    public bool ActiveOnlyAfter => !Head.Active && After.Active;
 }
 
 /// <summary>

@@ -135,15 +135,10 @@ internal sealed class ReturnLowering
     private static bool WritesArrayElements(Expression statement)
         => NodeFinder.NodesContaining(statement, node => node switch
         {
-            BinaryExpression { Left: IndexExpression } binary => binary.NodeType is ExpressionType.Assign || IsCompoundAssignment(binary.NodeType),
-            UnaryExpression { Operand: IndexExpression } unary => unary.NodeType is ExpressionType.PreIncrementAssign or ExpressionType.PreDecrementAssign
-                or ExpressionType.PostIncrementAssign or ExpressionType.PostDecrementAssign,
+            BinaryExpression { Left: IndexExpression } binary => Compilation.VariableUses.IsAssignment(binary.NodeType),
+            UnaryExpression { Operand: IndexExpression } unary => Compilation.VariableUses.IsStep(unary.NodeType),
             _ => false,
         }).Count > 0;
-
-    private static bool IsCompoundAssignment(ExpressionType type) => type is ExpressionType.AddAssign or ExpressionType.SubtractAssign
-        or ExpressionType.MultiplyAssign or ExpressionType.DivideAssign or ExpressionType.AddAssignChecked or ExpressionType.SubtractAssignChecked
-        or ExpressionType.MultiplyAssignChecked or ExpressionType.ModuloAssign or ExpressionType.PowerAssign;
 
     /// <summary>Finds the nodes whose subtree contains a node the predicate picks (themselves included), in one pass.</summary>
     private sealed class NodeFinder(Func<Expression, bool> picks) : GuardedExpressionVisitor
