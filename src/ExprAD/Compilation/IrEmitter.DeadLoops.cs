@@ -27,7 +27,7 @@ internal sealed partial class IrEmitter
     {
         if (_deadLoops.Contains(loop)) return true;
         var dead = CountedLoops.Bounds(loop) is not null
-                   && loop.AfterSlots is null && loop.Snapshots.Count == 0
+                   && loop.AfterSlots is null && loop.Snapshots.Count == 0 && loop.EntrySnapshots.Count == 0
                    && loop.FusedReverse is not { Instructions.Count: > 0 }
                    && loop.Carried.All(c => _uses.GetValueOrDefault(c.After) == 0 && !(loop.Records && c.Slot is { } slot && _liveSlots.Contains(slot)))
                    && loop.Body.Instructions.All(HasNoEffect);

@@ -49,6 +49,9 @@ internal sealed partial class IrEmitter
                 case ReverseLoopInstr reverse:
                     EmitReverseLoop(reverse, statements);
                     break;
+                case RestoreArrayInstr { AtEntry: true } restore:
+                    statements.Add(PopElements(restore.Array, restore.Length));
+                    break;
                 case RestoreArrayInstr restore:
                     if (!TrySelectRow(restore.Array, _reverseIterations.Peek(), statements))
                         statements.Add(PopElements(restore.Array, restore.Length));
@@ -208,6 +211,8 @@ internal sealed partial class IrEmitter
             if (loop.Records && loop.Carried[j].Slot is { } slot && _liveSlots.Contains(slot))
                 body.Add(Expression.Call(_tape!, PushMethod, ToTape(LocalOf(loop.Carried[j].Head))));
         }
+        // Before any exit: every iteration, the partial last one too, starts with its snapshot, as its reverse expects.
+        foreach (var (array, length) in loop.EntrySnapshots) body.Add(PushElements(array, length));
         var exitIndex = 0;
         foreach (var instr in loop.Body.Instructions)
         {

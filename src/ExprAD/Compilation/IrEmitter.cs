@@ -244,7 +244,7 @@ internal sealed partial class IrEmitter
             {
                 if (instr is Op { Kind: OpKind.TapePop } pop && !_dead.Contains(pop.Result)) _liveSlots.Add(pop.Slot!);
                 if (instr is Op { Kind: OpKind.NewArray } created && !_dead.Contains(created.Result)) createsArrays = true;
-                if (instr is LoopInstr { Snapshots.Count: > 0 }) snapshots = true;
+                if (instr is LoopInstr { Snapshots.Count: > 0 } or LoopInstr { EntrySnapshots.Count: > 0 }) snapshots = true;
             });
         if (_liveSlots.Count > 0 || snapshots || (createsArrays && _reuseArrays)) _tape = Expression.Variable(typeof(Tape), "tape");
     }

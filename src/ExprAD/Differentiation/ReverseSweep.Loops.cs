@@ -35,6 +35,7 @@ internal sealed partial class ReverseSweep
         }
         var (snapshots, staleLoads) = ChooseSnapshots(loop, forwardBlock);
         loop.Snapshots.AddRange(snapshots.Select(a => (a, _scratch.LengthOf(a))));
+        KeepOverwrittenReads(loop, snapshots.ToHashSet());
         loop.TripCount = _builder.NewVariable(typeof(int), "trips");
         loop.ExitTaken = _builder.NewVariable(typeof(int), "exit");
         foreach (var carried in loop.Carried)
@@ -281,7 +282,10 @@ internal sealed partial class ReverseSweep
             for (var j = slots.Count - 1; j >= 0; j--)
                 heads[nested.Carried[j].After] = _builder.TapePop(slots[j], nested.Carried[j].After.Active);
         }
-        // Pops come in the reverse order of the pushes at the top of each forward iteration.
+        // Pops come in the reverse order of the pushes at the top of each forward iteration: the heads, then the entry snapshots.
+        var entry = loop.EntrySnapshots.Select(s => s.Array).ToHashSet();
+        for (var j = loop.EntrySnapshots.Count - 1; j >= 0; j--)
+            body.Instructions.Add(new RestoreArrayInstr(loop.EntrySnapshots[j].Array, loop.EntrySnapshots[j].Length, atEntry: true));
         for (var j = loop.Carried.Count - 1; j >= 0; j--)
         {
             var carried = loop.Carried[j];
@@ -291,9 +295,10 @@ internal sealed partial class ReverseSweep
         }
 
         // A restored array holds the iteration's final state: stores are ghosts, and only the reads of accumulations saw another.
+        // An array restored at entry holds the state the iteration started from: it runs again, stores and all.
         var cloner = new IrCloner(_builder, heads,
-            array => !snapshots.Contains(array) && _arrayOrder.WrittenBeforeReversed(array, loop), replayed,
-            array => !snapshots.Contains(array) && _scratch.IsRefilledWithin(array, loop), staleLoads.Contains);
+            array => !snapshots.Contains(array) && !entry.Contains(array) && _arrayOrder.WrittenBeforeReversed(array, loop), replayed,
+            array => entry.Contains(array) || !snapshots.Contains(array) && _scratch.IsRefilledWithin(array, loop), staleLoads.Contains);
         var start = body.Instructions.Count;
         cloner.CloneInstructions(loop.Body, upTo, body);
         var end = body.Instructions.Count;

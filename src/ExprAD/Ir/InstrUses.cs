@@ -7,7 +7,8 @@ internal static class InstrUses
     {
         Op op => op.Args,
         IfInstr branch => branch.Joins.SelectMany(j => new[] { j.WhenTrue, j.WhenFalse }).Prepend(branch.Condition),
-        LoopInstr loop => loop.Carried.SelectMany(c => new[] { c.Init, c.Next }).Concat(loop.Snapshots.SelectMany(s => new[] { s.Array, s.Length })),
+        LoopInstr loop => loop.Carried.SelectMany(c => new[] { c.Init, c.Next })
+            .Concat(loop.Snapshots.Concat(loop.EntrySnapshots).SelectMany(s => new[] { s.Array, s.Length })),
         RestoreArrayInstr restore => [restore.Array, restore.Length],
         ExitInstr exit => exit.Values.Prepend(exit.Condition),
         AccumulateInstr accumulate => [accumulate.Term],

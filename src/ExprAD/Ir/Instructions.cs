@@ -210,6 +210,13 @@ internal sealed class LoopInstr(Block body) : Instr
     /// </summary>
     public List<(Value Array, Value Length)> Snapshots { get; } = [];
 
+    /// <summary>
+    /// Local arrays this recorded loop overwrites and reads in nested code: pushed whole onto the tape at the start of
+    /// each iteration (after the heads), so the reverse of the iteration restores the state it started from
+    /// (<see cref="RestoreArrayInstr.AtEntry"/>) and recomputes it with real stores (see <c>ReverseSweep.OverwrittenArrays</c>).
+    /// </summary>
+    public List<(Value Array, Value Length)> EntrySnapshots { get; } = [];
+
     /// <summary>Set when <see cref="Differentiation.GradientWindows"/> slid this loop's gradient entries through registers.</summary>
     public GradientWindow? Window { get; set; }
 
@@ -255,11 +262,16 @@ internal sealed class TapedCallInstr(Op original, Value[] args, Value result) : 
     public Op AsOp() => new() { Kind = Original.Kind, Result = Result, Args = Args, Method = Original.Method, NodeType = Original.NodeType };
 }
 
-/// <summary>Pops the elements of <see cref="Array"/> (<see cref="Length"/> of them) off the tape: the state a recorded loop's iteration left it in (<see cref="LoopInstr.Snapshots"/>).</summary>
-internal sealed class RestoreArrayInstr(Value array, Value length) : Instr
+/// <summary>
+/// Pops the elements of <see cref="Array"/> (<see cref="Length"/> of them) off the tape: the state a recorded loop's
+/// iteration left it in (<see cref="LoopInstr.Snapshots"/>), or, <see cref="AtEntry"/>, the state it started from
+/// (<see cref="LoopInstr.EntrySnapshots"/>).
+/// </summary>
+internal sealed class RestoreArrayInstr(Value array, Value length, bool atEntry = false) : Instr
 {
     public Value Array { get; } = array;
     public Value Length { get; } = length;
+    public bool AtEntry { get; } = atEntry;
 }
 
 /// <summary>Leaves the enclosing loop when <see cref="Condition"/> holds; <see cref="Values"/> are the carried values at that point.</summary>

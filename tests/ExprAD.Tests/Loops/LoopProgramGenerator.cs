@@ -502,7 +502,7 @@ public sealed class LoopProgramGenerator
 
     private sealed record LocalArray(ParameterExpression Variable, int Length, bool LengthIsN, ArrayRole Role);
 
-    /// <summary>Whether the program has an array that is read and written anywhere (the only kind the library may refuse).</summary>
+    /// <summary>Whether the program has an array that is read and written anywhere (the kind the library refused before it kept what overwritten arrays held).</summary>
     public bool HasFreeArray { get; private set; }
 
     private void CreateArrays(List<ParameterExpression> variables, List<Expression> statements)

@@ -7,7 +7,7 @@ namespace ExprAD.Tests.Loops;
 
 /// <summary>
 /// Edge cases of scratch arrays (<see cref="ScratchArrayTests"/>): arrays that are not refilled before every read
-/// must stay refused; the recompute path (rows that are not a fused reduction), inner owners, fills that read
+/// (not scratch: their reads are taped or the array snapshotted, see ReverseSweep.OverwrittenArrays), the recompute path (rows that are not a fused reduction), inner owners, fills that read
 /// back, sibling fills, inactive arrays, tiny trip counts, vector functions, Hessian-vector products and
 /// allocation-free calls must give exact derivatives. Every gradient is checked against finite differences and
 /// a gradient written by hand in plain C#, and against forward mode.
@@ -286,38 +286,17 @@ public class ScratchArrayEdgeTests
             $"forward mode {Numeric.R(actual)} vs gradient . v {Numeric.R(expected)} (seed {seed})");
     }
 
-    /// <summary>Refused by reverse mode with the "written again" explanation; forward mode, which never recomputes, still agrees with finite differences.</summary>
-    private static void AssertRefusedButForwardWorks(Expression<Func<double[], double>> f, double[] x, int seed)
-    {
-        var error = Assert.Throws<NotSupportedException>(() => AD.Differentiate(f));
-        Assert.Contains("written again", error.Message);
-        var v = FiniteDifferences.RandomUnitDirection(new Random(seed), x.Length);
-        var fd = FiniteDifferences.Directional(f.Compile(), x, v, FiniteDifferences.Step(x));
-        var forward = AD.DirectionalDerivative(f)(x, v);
-        Assert.True(FiniteDifferences.Agrees(fd, forward), $"forward mode {Numeric.R(forward)} vs finite differences {Numeric.R(fd)}");
-    }
-
     /// <summary>
-    /// For functions where refusing is the conservative answer: either refused with the "written again"
-    /// explanation, or differentiated exactly (finite differences per coordinate and the hand gradient).
+    /// Exact: finite differences per coordinate, the hand gradient and forward mode. These functions were refused (or
+    /// exact) before the reverse sweep kept the values of overwritten arrays (taped reads, snapshots at entry); none may be refused now.
     /// </summary>
-    private static void AssertRefusedOrExact(Expression<Func<double[], double>> f, double[] x, double[] hand, int seed)
+    private static void AssertExact(Expression<Func<double[], double>> f, double[] x, double[] hand, int seed)
     {
-        GradientFunc gradient;
-        try
-        {
-            gradient = AD.Differentiate(f);
-        }
-        catch (NotSupportedException error)
-        {
-            Assert.Contains("written again", error.Message);
-            return;
-        }
-        var g = LoopCheck.Run(f, gradient, x, seed, hand, perCoordinate: true, context: "not refused, so it must be exact");
+        var g = LoopCheck.Run(f, AD.Differentiate(f), x, seed, hand, perCoordinate: true);
         AssertForwardAgrees(f, x, g, seed);
     }
 
-    // ---------------------------------------------------------------- 1. not a fill: refused
+    // ---------------------------------------------------------------- 1. not a fill: not scratch, differentiated all the same
 
     public enum NotAFill
     {
@@ -369,32 +348,30 @@ public class ScratchArrayEdgeTests
     }
 
     [Theory]
-    // Why each must be refused: the reverse sweep recomputes row r after rows r+1..R-1 have run, so h then
-    // holds what later rows stored. Refilling h when recomputing row r is right only if row r reads nothing
-    // of h it did not store itself first.
-    // ReadBeforeFill: row r reads h[0] as row r-1 left it, before its own fill; recomputing row r would read
-    // the last row's h[0] (or its own, refilled) instead, and the gradient of u would go to the wrong row.
+    // None of these is a scratch array, and each was refused until the reverse sweep learnt to keep what overwritten
+    // arrays held: the reverse recomputes row r after rows r+1..R-1 have run, so h then holds what later rows stored.
+    // ReadBeforeFill: row r reads h[0] as row r-1 left it, before its own fill (the read is at the top level of the row:
+    // its value goes on the tape).
     [InlineData(NotAFill.ReadBeforeFill)]
-    // FillStopsOneShort: h[H-1] is never refilled; it carries y of row r-1 into row r (a recurrence through
-    // the array), and the recomputed row r would read the y of the last row instead.
+    // FillStopsOneShort: h[H-1] is never refilled; it carries y of row r-1 into row r (a recurrence through the array).
     [InlineData(NotAFill.FillStopsOneShort)]
-    // ConditionalStore: where the condition is false the element keeps the value of an earlier row, which
-    // later rows may have overwritten when row r is recomputed.
+    // ConditionalStore: where the condition is false the element keeps the value of an earlier row.
     [InlineData(NotAFill.ConditionalStore)]
-    // ReadAfterTheRows: the last row's values escape the rows loop. The adjoint of that read reaches h only after
-    // the loop, too late for a reverse of the rows fused into the forward sweep, and it belongs to the last row's
-    // fill, which a reverse treating h as scratch (zeroing its adjoint row by row) would not give it to.
+    // ReadAfterTheRows: the last row's values escape the rows loop, whose reverse is then not fused into the forward sweep.
     [InlineData(NotAFill.ReadAfterTheRows)]
-    // FillReadsTheOldElement: h[j] = tanh(s_j + h[j]) reads h[j] before storing it, i.e. row r-1's value: a
-    // recurrence across rows through every element, which a recomputed row would read from the wrong row.
+    // FillReadsTheOldElement: h[j] = tanh(s_j + h[j]) reads h[j] before storing it, i.e. row r-1's value: a recurrence
+    // across rows through every element, read in the fill loop nested in the row (h is pushed whole at each row's start).
     [InlineData(NotAFill.FillReadsTheOldElement)]
-    public void AnArrayThatIsNotRefilledBeforeEveryReadStaysRefused(NotAFill kind)
+    public void AnArrayThatIsNotRefilledBeforeEveryReadIsDifferentiatedExactly(NotAFill kind)
     {
         var random = new Random(100 + (int)kind);
         var (data, targets) = RandomRows(random, 5);
         var layer = new Layer(3);
         var f = NotAFillFunction(kind, layer, data, targets);
-        AssertRefusedButForwardWorks(f, FiniteDifferences.RandomPoint(random, layer.End, -1, 1), (int)kind);
+        var x = FiniteDifferences.RandomPoint(random, layer.End, -1, 1);
+        var g = LoopCheck.Run(f, x, (int)kind, perCoordinate: true);
+        AssertForwardAgrees(f, x, g, (int)kind);
+        HessianTests.AssertMatchesGradientDifferences(f, x);
     }
 
     // ---------------------------------------------------------------- nested owners: reads covered only by an outer fill
@@ -422,7 +399,7 @@ public class ScratchArrayEdgeTests
                 var body = new List<Expression>
                 {
                     Fill(h, hidden, j => Tanh(Mul(Xi(j), Data(data, r, Mod(j, D))))),
-                    // Straight-line reads (a loop reading h here would be refused: the k loop writes h after it).
+                    // Straight-line reads (a loop reading h here would need h snapshotted at each row's start: the k loop writes h after it).
                     Expression.Assign(pre, Enumerable.Range(0, hidden).Select(j => Mul(Xi(hidden + j), At(h, j))).Aggregate(Add)),
                     For("k", I(0), I(inner), k => Statements(
                         Fill(h, hidden, j => Sin(Mul(Mul(Xi(Add(I(2 * hidden), j)), OnePlus(k)), Data(data, r, Mod(Add(j, I(1)), D))))),
@@ -463,7 +440,7 @@ public class ScratchArrayEdgeTests
     [Theory]
     [InlineData(true, 21)]
     [InlineData(false, 22)]
-    public void AReadAfterAnInnerRefillCoveredOnlyByTheOuterFillIsRefusedOrExact(bool perRowAccumulator, int seed)
+    public void AReadAfterAnInnerRefillCoveredOnlyByTheOuterFillIsExact(bool perRowAccumulator, int seed)
     {
         // The k loop fills h before reading it, but the rows loop reads h[0] again after the k loop: the k loop's
         // iterations are not independent of what follows them (the last one's h[0] is read later), so a fused
@@ -473,7 +450,7 @@ public class ScratchArrayEdgeTests
         var random = new Random(seed);
         var (data, _) = RandomRows(random, 4);
         var x = FiniteDifferences.RandomPoint(random, 4 * hidden, -1, 1);
-        AssertRefusedOrExact(ReadAfterInnerOwner(data, hidden, inner, perRowAccumulator), x,
+        AssertExact(ReadAfterInnerOwner(data, hidden, inner, perRowAccumulator), x,
             ReadAfterInnerOwnerGradient(x, data, hidden, inner), seed);
     }
 
@@ -525,7 +502,7 @@ public class ScratchArrayEdgeTests
     }
 
     [Fact]
-    public void ALoopReadingWhatTheLastInnerRefillOfItsPreviousIterationLeftIsRefusedOrExact()
+    public void ALoopReadingWhatTheLastInnerRefillOfItsPreviousIterationLeftIsExact()
     {
         // Recomputing iteration m of the m loop must read the h[0] left by iteration m-1's last k, which the
         // reverse sweep has overwritten by then (it recomputed iterations m..M-1 first): refilling is not enough.
@@ -533,7 +510,7 @@ public class ScratchArrayEdgeTests
         var random = new Random(seed);
         var (data, _) = RandomRows(random, 3);
         var x = FiniteDifferences.RandomPoint(random, 3 * hidden + 1, -1, 1);
-        AssertRefusedOrExact(ReadOfThePreviousInnerRefill(data, hidden, middle, inner), x,
+        AssertExact(ReadOfThePreviousInnerRefill(data, hidden, middle, inner), x,
             ReadOfThePreviousInnerRefillGradient(x, data, hidden, middle, inner), seed);
     }
 
@@ -621,12 +598,13 @@ public class ScratchArrayEdgeTests
     [Theory]
     [InlineData(0.5, 53)]
     [InlineData(1.0, 54)]
-    public void RowsThatBreakAfterTheFillInTheGuardedShapeAreRefusedOrExact(double decay, int seed)
+    public void RowsThatBreakAfterTheFillInTheGuardedShapeAreExact(double decay, int seed)
     {
         // loop { if (r < R) { fill; y; if (t_r > 0.7) break; s = ... } else break; }: with a break inside, the
-        // lowered body keeps the fill inside the if, where the analysis does not look for fills (so it is currently refused).
+        // lowered body keeps the fill inside the if, where the analysis does not look for fills (so h is not scratch there,
+        // and each row starts with a snapshot of it).
         var (f, x, hand) = RowsThatBreak(decay, seed, LoopShape.Guarded);
-        AssertRefusedOrExact(f, x, hand, seed);
+        AssertExact(f, x, hand, seed);
     }
 
     /// <summary>p = prod_r (1 + 0.1 tanh(sum_j h_j(r))): a product across rows, so each row is recomputed.</summary>
@@ -677,16 +655,16 @@ public class ScratchArrayEdgeTests
     [Theory]
     // h[j] = tanh(s); u += h[j] * h[j]: the reverse of the fill loop needs the value read back. ScratchArrays
     // accepts the read-back, but the fill loop's own recompute (a ghost store, then the load) marks the load
-    // unstable because the fill loop writes h, so this is currently refused.
+    // unstable because the fill loop writes h; the fill loop keeps the value on the tape instead.
     [InlineData(1.0, 63)]
     [InlineData(0.5, 64)]
-    public void AFillThatNeedsTheValueItReadsBackIsRefusedOrExact(double decay, int seed)
+    public void AFillThatNeedsTheValueItReadsBackIsExact(double decay, int seed)
     {
         var random = new Random(seed);
         var (data, targets) = RandomRows(random, 5);
         var spec = new Rows(new Layer(3), TanhUnit, decay, ReadBack.Square);
         var x = FiniteDifferences.RandomPoint(random, spec.Layer.End, -1, 1);
-        AssertRefusedOrExact(RowLosses(data, targets, spec), x, RowLossesGradient(x, data, targets, spec), seed);
+        AssertExact(RowLosses(data, targets, spec), x, RowLossesGradient(x, data, targets, spec), seed);
     }
 
     // ---------------------------------------------------------------- 5. sibling fills of the same array
@@ -710,7 +688,7 @@ public class ScratchArrayEdgeTests
     [Theory]
     [InlineData(1.0, 74)]
     [InlineData(0.5, 75)]
-    public void TwoFillsOfTheSameArrayInOneRowAreRefusedOrExact(double decay, int seed)
+    public void TwoFillsOfTheSameArrayInOneRowAreExact(double decay, int seed)
     {
         // for r: { fill h from layer 1 (tanh); y1 = v1.h; fill h from layer 2 (sin); y2 = v2.h; s = decay s + (y1 - t)^2 + y1 y2 }.
         // The reverse of y1 needs h as the first fill left it, but the second fill has overwritten it by then.
@@ -749,7 +727,7 @@ public class ScratchArrayEdgeTests
             one.BackHidden(TanhUnit, x, data, r, dh1, hand);
             two.BackHidden(SinUnit, x, data, r, dh2, hand);
         }
-        AssertRefusedOrExact(f, x, hand, seed);
+        AssertExact(f, x, hand, seed);
     }
 
     // ---------------------------------------------------------------- 6. inactive scratch arrays
