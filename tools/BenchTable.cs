@@ -145,13 +145,18 @@ internal static class Tables
         ("RosenbrockBenchmarks", "Extended Rosenbrock"),
         ("LogisticBenchmarks", "Logistic regression, m = 10,000, d = 20"),
         ("MlpBenchmarks", "MLP 10-16-1 tanh, 1,000 rows, 193 weights"),
+        ("InPlaceSweepBenchmarks", "In-place Gauss-Seidel sweeps, 1,000 points, 50 sweeps"),
         ("GmmBenchmarks", "ADBench GMM"),
         ("GmmLoopsBenchmarks", "ADBench GMM, Expression.Loop form"),
     ];
 
-    // Scenarios the Torch project does not run separately: the same function as another row's (its Torch
-    // columns are in that row, where ExprAD and Torch were measured in one run).
-    private static readonly HashSet<string> WithoutTorch = ["GmmLoopsBenchmarks"];
+    // Scenarios the Torch project does not run, with what the Torch column says instead: the same function as another
+    // row's (its Torch columns are in that row, where ExprAD and Torch were measured in one run), or no Torch version.
+    private static readonly Dictionary<string, string> WithoutTorch = new()
+    {
+        ["GmmLoopsBenchmarks"] = "see the LINQ form",
+        ["InPlaceSweepBenchmarks"] = "no Torch version",
+    };
 
     private static readonly (string Type, string Title)[] CompileScenarios =
     [
@@ -237,7 +242,7 @@ internal static class Tables
                     rowMisses.Add(Format($"only {torchSpeedup:0.#}x faster than Torch < {TorchTarget}x"));
                 }
                 string targets = rowMisses.Count == 0 ? "met" : "**missed**: " + string.Join("; ", rowMisses);
-                if (torch is null && inputs <= TorchTargetMaxInputs && !WithoutTorch.Contains(type))
+                if (torch is null && inputs <= TorchTargetMaxInputs && !WithoutTorch.ContainsKey(type))
                 {
                     targets += " (Torch not measured)";
                 }
@@ -256,7 +261,7 @@ internal static class Tables
                     Number(handRatio, exprAd, hand),
                     differencesCell,
                     Speedup(finiteDifferenceSpeedup),
-                    WithoutTorch.Contains(type) ? "see the LINQ form" : torch is null ? "not run" : Time(torch.MeanNs),
+                    WithoutTorch.TryGetValue(type, out var noTorch) ? noTorch : torch is null ? "not run" : Time(torch.MeanNs),
                     Speedup(torchSpeedup),
                     Bytes(exprAd?.AllocatedBytes),
                     targets) + " |");
@@ -333,6 +338,7 @@ internal static class Tables
             "StraightLineBenchmarks" => 20,
             "LogisticBenchmarks" => 20,
             "MlpBenchmarks" => 10 * 16 + 16 + 16 + 1,
+            "InPlaceSweepBenchmarks" => 1000,
             "RosenbrockBenchmarks" => int.Parse(value, CultureInfo.InvariantCulture),
             "GmmBenchmarks" or "GmmLoopsBenchmarks" => GmmParameters(value),
             _ => 0,

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using System.Runtime.ExceptionServices;
+using ExprAD.Benchmarks.Shared;
 using ExprAD.Compilation;
 using ExprAD.Tests.TestSupport;
 using ExprAD.Tests.Vector;
@@ -39,47 +40,9 @@ public class InPlaceArrayTests
             S,
         ]));
 
-    private const double Rate = 0.1;
+    private const double Rate = InPlaceSweeps.Rate;
 
     // ---------------------------------------------------------------- Gauss-Seidel sweeps: u[i-1] already updated
-
-    /// <summary>for t &lt; steps: for i in 1..n-2: u[i] += c (u[i-1] - 2 u[i] + sin(u[i+1])), in place; then sum u^2.</summary>
-    private static Expression<Func<double[], double>> Sweeps(int steps) => OnCopyOfX(
-        For("t", I(0), I(steps), t => For("i", I(1), Sub(Length, I(1)), i =>
-            Expression.AddAssign(At(U, i), Mul(C(Rate), Add(Sub(At(U, Sub(i, I(1))), Mul(C(2), At(U, i))), Sin(At(U, Add(i, I(1))))))))));
-
-    private static double SweepsValue(double[] x, int steps) => SweepsValueAndGradient(x, steps).Value;
-
-    /// <summary>
-    /// Hand-written reverse: the state at the start of each step is kept; the step's reverse walks i down, and at i the
-    /// adjoint array holds the adjoint of each element's current version (u[i-1] updated, u[i] and u[i+1] not yet).
-    /// </summary>
-    private static (double Value, double[] Gradient) SweepsValueAndGradient(double[] x, int steps)
-    {
-        var n = x.Length;
-        var u = (double[])x.Clone();
-        var starts = new double[steps][];
-        for (var t = 0; t < steps; t++)
-        {
-            starts[t] = (double[])u.Clone();
-            for (var i = 1; i < n - 1; i++) u[i] += Rate * (u[i - 1] - 2 * u[i] + Math.Sin(u[i + 1]));
-        }
-        var value = 0.0;
-        foreach (var ui in u) value += ui * ui;
-        var adjoint = u.Select(ui => 2 * ui).ToArray();
-        for (var t = steps - 1; t >= 0; t--)
-        {
-            var old = starts[t];
-            for (var i = n - 2; i >= 1; i--)
-            {
-                var a = adjoint[i];
-                adjoint[i] = a * (1 - 2 * Rate);
-                adjoint[i - 1] += a * Rate;
-                adjoint[i + 1] += a * Rate * Math.Cos(old[i + 1]);
-            }
-        }
-        return (value, adjoint);
-    }
 
     [Theory]
     [InlineData(1, 3, 1)]
@@ -90,11 +53,14 @@ public class InPlaceArrayTests
     [InlineData(20, 9, 6)]
     public void GaussSeidelSweepsInPlaceMatchTheHandWrittenGradient(int steps, int n, int seed)
     {
-        var f = Sweeps(steps);
+        // The benchmark's function (u[i] += c (u[i-1] - 2 u[i] + sin(u[i+1])) for i in 1..n-2, per sweep; then sum u^2).
+        var sweeps = new InPlaceSweeps(steps);
         var x = FiniteDifferences.RandomPoint(new Random(seed), n, -1, 1);
-        var (value, hand) = SweepsValueAndGradient(x, steps);
-        Numeric.AssertClose(value, f.Compile()(x), 1e-14, "the hand-written value");
-        AssertAllModes(f, x, hand, seed);
+        var hand = new double[n];
+        var value = sweeps.ValueAndGradient(x, hand);
+        Numeric.AssertClose(value, sweeps.Definition.Compile()(x), 1e-14, "the hand-written value");
+        Numeric.AssertClose(value, sweeps.Value(x), 1e-14, "the plain C# value");
+        AssertAllModes(sweeps.Definition, x, hand, seed);
     }
 
     // ---------------------------------------------------------------- an elementwise map applied in place
@@ -200,7 +166,8 @@ public class InPlaceArrayTests
         // 200 sweeps over 1,000 points: a snapshot of u per step (1.6 MB) plus the sweep's own taped reads (three per point,
         // 24 KB, popped by the step's reverse before the next), not three reads per point per step (4.8 MB).
         const int steps = 200, n = 1000;
-        var gradient = AD.Differentiate(Sweeps(steps));
+        var sweeps = new InPlaceSweeps(steps);
+        var gradient = AD.Differentiate(sweeps.Definition);
         var x = FiniteDifferences.RandomPoint(new Random(41), n, -1, 1);
         var (g, capacity, allocated) = OnFreshThread(() =>
         {
@@ -213,7 +180,9 @@ public class InPlaceArrayTests
         });
         Assert.InRange(capacity, steps * n * 8, 2 * (steps * n * 8 + 3 * n * 8 + 64 * 1024));
         Assert.Equal(0, allocated);
-        LoopCheck.AssertClose(SweepsValueAndGradient(x, steps).Gradient, g, 1e-9, "200 sweeps over 1,000 points vs the hand-written reverse");
+        var hand = new double[n];
+        sweeps.ValueAndGradient(x, hand);
+        LoopCheck.AssertClose(hand, g, 1e-9, "200 sweeps over 1,000 points vs the hand-written reverse");
     }
 
     // ---------------------------------------------------------------- checks

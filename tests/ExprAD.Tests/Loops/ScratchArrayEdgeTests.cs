@@ -350,8 +350,8 @@ public class ScratchArrayEdgeTests
     [Theory]
     // None of these is a scratch array, and each was refused until the reverse sweep learnt to keep what overwritten
     // arrays held: the reverse recomputes row r after rows r+1..R-1 have run, so h then holds what later rows stored.
-    // ReadBeforeFill: row r reads h[0] as row r-1 left it, before its own fill (the read is at the top level of the row:
-    // its value goes on the tape).
+    // In each, the rows loop now pushes h whole at the start of every row and restores it before recomputing the row.
+    // ReadBeforeFill: row r reads h[0] as row r-1 left it, before its own fill.
     [InlineData(NotAFill.ReadBeforeFill)]
     // FillStopsOneShort: h[H-1] is never refilled; it carries y of row r-1 into row r (a recurrence through the array).
     [InlineData(NotAFill.FillStopsOneShort)]
@@ -360,7 +360,7 @@ public class ScratchArrayEdgeTests
     // ReadAfterTheRows: the last row's values escape the rows loop, whose reverse is then not fused into the forward sweep.
     [InlineData(NotAFill.ReadAfterTheRows)]
     // FillReadsTheOldElement: h[j] = tanh(s_j + h[j]) reads h[j] before storing it, i.e. row r-1's value: a recurrence
-    // across rows through every element, read in the fill loop nested in the row (h is pushed whole at each row's start).
+    // across rows through every element, read in the fill loop nested in the row.
     [InlineData(NotAFill.FillReadsTheOldElement)]
     public void AnArrayThatIsNotRefilledBeforeEveryReadIsDifferentiatedExactly(NotAFill kind)
     {
