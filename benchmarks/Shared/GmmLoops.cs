@@ -116,18 +116,8 @@ public static class GmmLoops
     /// <summary><c>for (int name = 0; name &lt; end; name++) body</c>.</summary>
     private static Expression For(string name, Expression end, Func<ParameterExpression, Expression> body) => For(name, I(0), end, body);
 
-    /// <summary><c>for (int name = start; name &lt; end; name++) body</c>, the test first.</summary>
     private static Expression For(string name, Expression start, Expression end, Func<ParameterExpression, Expression> body)
-    {
-        var counter = Expression.Variable(typeof(int), name);
-        var done = Expression.Label(name + "Done");
-        return Expression.Block([counter],
-            Expression.Assign(counter, start),
-            Expression.Loop(Expression.Block(
-                Expression.IfThen(Expression.Not(Expression.LessThan(counter, end)), Expression.Break(done)),
-                body(counter),
-                Expression.PreIncrementAssign(counter)), done));
-    }
+        => ForLoops.For(name, start, end, body);
 
     private static ConstantExpression I(int value) => Expression.Constant(value);
 

@@ -46,28 +46,15 @@ public sealed class InPlaceSweeps
         var sin = typeof(Math).GetMethod(nameof(Math.Sin))!;
         var body = Expression.Block([u, sum],
             Expression.Assign(u, Expression.NewArrayBounds(typeof(double), n)),
-            For("i", Int(0), n, i => Expression.Assign(U(i), Expression.ArrayIndex(x, i))),
-            For("t", Int(0), Int(steps), _ => For("i", Int(1), Expression.Subtract(n, Int(1)), i =>
+            ForLoops.For("i", Int(0), n, i => Expression.Assign(U(i), Expression.ArrayIndex(x, i))),
+            ForLoops.For("t", Int(0), Int(steps), _ => ForLoops.For("i", Int(1), Expression.Subtract(n, Int(1)), i =>
                 Expression.AddAssign(U(i), Expression.Multiply(Expression.Constant(Rate), Expression.Add(
                     Expression.Subtract(U(Expression.Subtract(i, Int(1))), Expression.Multiply(Expression.Constant(2.0), U(i))),
                     Expression.Call(sin, U(Expression.Add(i, Int(1))))))))),
             Expression.Assign(sum, Expression.Constant(0.0)),
-            For("i", Int(0), n, i => Expression.AddAssign(sum, Expression.Multiply(U(i), U(i)))),
+            ForLoops.For("i", Int(0), n, i => Expression.AddAssign(sum, Expression.Multiply(U(i), U(i)))),
             sum);
         return Expression.Lambda<Func<double[], double>>(body, "InPlaceSweeps", [x]);
-    }
-
-    /// <summary><c>for (int name = start; name &lt; end; name++) body</c>.</summary>
-    private static Expression For(string name, Expression start, Expression end, Func<ParameterExpression, Expression> body)
-    {
-        var counter = Expression.Variable(typeof(int), name);
-        var done = Expression.Label(name + "Done");
-        return Expression.Block([counter],
-            Expression.Assign(counter, start),
-            Expression.Loop(Expression.Block(
-                Expression.IfThen(Expression.Not(Expression.LessThan(counter, end)), Expression.Break(done)),
-                body(counter),
-                Expression.PreIncrementAssign(counter)), done));
     }
 
     /// <summary>The function in plain C#.</summary>

@@ -1,5 +1,4 @@
 using System.Linq.Expressions;
-using System.Runtime.ExceptionServices;
 using ExprAD.Benchmarks.Shared;
 using ExprAD.Compilation;
 using ExprAD.Tests.TestSupport;
@@ -169,7 +168,7 @@ public class InPlaceArrayTests
         var sweeps = new InPlaceSweeps(steps);
         var gradient = AD.Differentiate(sweeps.Definition);
         var x = FiniteDifferences.RandomPoint(new Random(41), n, -1, 1);
-        var (g, capacity, allocated) = OnFreshThread(() =>
+        var (g, capacity, allocated) = LoopTapeTests.OnFreshThread(() =>
         {
             var g = new double[n];
             gradient(x, g);
@@ -210,21 +209,5 @@ public class InPlaceArrayTests
             var hv = Enumerable.Range(0, x.Length).Sum(j => hessian[i, j] * v[j]);
             Assert.True(Math.Abs(hv - product[i]) <= 1e-10 * (1 + Math.Abs(hv)), $"(Hv)[{i}] = {Numeric.R(product[i])}, Hessian times v {Numeric.R(hv)}");
         }
-    }
-
-    /// <summary>Runs <paramref name="work"/> on a new thread, whose tape cache no earlier test has grown.</summary>
-    private static T OnFreshThread<T>(Func<T> work)
-    {
-        T result = default!;
-        ExceptionDispatchInfo? error = null;
-        var thread = new Thread(() =>
-        {
-            try { result = work(); }
-            catch (Exception e) { error = ExceptionDispatchInfo.Capture(e); }
-        });
-        thread.Start();
-        thread.Join();
-        error?.Throw();
-        return result;
     }
 }

@@ -17,7 +17,7 @@ public class LoopTapeTests
     private const int Million = 1_000_000;
 
     /// <summary>Runs <paramref name="work"/> on a new thread (so with an empty tape cache) and rethrows its exception.</summary>
-    private static T OnFreshThread<T>(Func<T> work)
+    internal static T OnFreshThread<T>(Func<T> work)
     {
         T result = default!;
         ExceptionDispatchInfo? error = null;
