@@ -157,6 +157,33 @@ public class InPlaceArrayTests
         AssertForwardAndSecondOrder(JacobiCopyBack(steps), x, g, seed);
     }
 
+    // ---------------------------------------------------------------- a vector function of a state updated in place
+
+    [Theory]
+    [InlineData(2, 51)] // fewer outputs than inputs: reverse mode, one gradient per output
+    [InlineData(7, 52)] // more: forward mode
+    public void AVectorFunctionOfAStateUpdatedInPlaceHasTheRightJacobian(int outputs, int seed)
+    {
+        // u = copy of x (5 inputs); 3 sweeps u[i] = sin(u[i] x[i] + 0.3) in place; F_k = (k + 1) u[k % 5] + u[(k + 1) % 5]^2.
+        const int n = 5;
+        var f = Expression.Lambda<Func<double[], double[]>>(Expression.Block([U],
+            Expression.Assign(U, Expression.NewArrayBounds(typeof(double), Length)),
+            For("i", I(0), Length, i => Expression.Assign(At(U, i), Xi(i))),
+            For("t", I(0), I(3), t => For("i", I(0), Length, i => Expression.Assign(At(U, i), Sin(Add(Mul(At(U, i), Xi(i)), C(0.3)))))),
+            Expression.NewArrayInit(typeof(double), Enumerable.Range(0, outputs).Select(k =>
+                Add(Mul(C(k + 1), At(U, k % n)), Square(At(U, (k + 1) % n)))))), X);
+        var x = FiniteDifferences.RandomPoint(new Random(seed), n, -1, 1);
+        var (values, jacobian) = JacobianTests.Evaluate(f, x, outputs);
+        var plain = f.Compile();
+        Assert.Equal(plain(x), values);
+        for (var k = 0; k < outputs; k++)
+        {
+            var row = FiniteDifferences.Gradient(y => plain(y)[k], x);
+            for (var j = 0; j < n; j++)
+                Assert.True(FiniteDifferences.Agrees(row[j], jacobian[k, j]), $"J[{k},{j}] = {Numeric.R(jacobian[k, j])}, finite differences {Numeric.R(row[j])}");
+        }
+    }
+
     // ---------------------------------------------------------------- memory and allocation
 
     [Fact]
