@@ -215,7 +215,9 @@ internal sealed partial class IrEmitter
 
     /// <summary>
     /// A loop's reverse sweep that needs an array element the forward sweep has overwritten since it was
-    /// read cannot be built by recomputation; refuse it at Differentiate time, saying what to change.
+    /// read cannot be built by recomputation; refuse it at Differentiate time, saying what to change. The reverse
+    /// sweep keeps such reads (taped, or the array snapshotted: <c>ReverseSweep.OverwrittenArrays</c>) wherever it
+    /// knows the array's length, so this is a guard: no function the tests or the random programs build reaches it.
     /// </summary>
     private void RefuseUnstableLoads(IReadOnlyList<Block> blocks)
     {

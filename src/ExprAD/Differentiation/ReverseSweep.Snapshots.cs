@@ -25,13 +25,7 @@ internal sealed partial class ReverseSweep
         var candidates = ArrayOrder.ArraysWritten(loop.Body).Where(a => _scratch.IsFilledBy(a, loop)).ToList();
         if (candidates.Count == 0) return none;
 
-        var uses = new Dictionary<Value, List<Instr>>();
-        foreach (var instr in Blocks.AllInstructions(loop.Body))
-            foreach (var used in InstrUses.UsedBy(instr))
-            {
-                if (!uses.TryGetValue(used, out var users)) uses[used] = users = [];
-                users.Add(instr);
-            }
+        var uses = UsesIn(loop.Body);
         var arrays = new List<Value>();
         var stale = new HashSet<Op>();
         foreach (var array in candidates)
