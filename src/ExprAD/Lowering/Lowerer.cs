@@ -11,7 +11,7 @@ namespace ExprAD.Lowering;
 /// </summary>
 internal sealed class Lowerer : GuardedExpressionVisitor
 {
-    public static Expression Run(Expression body) => new Lowerer().Visit(LoopJumpLowering.Run(ReturnLowering.Run(body)))!;
+    public static Expression Run(Expression body) => LoopArrayHoisting.Run(new Lowerer().Visit(LoopJumpLowering.Run(ReturnLowering.Run(body)))!);
 
     // A tree may use one node object many times (a DAG); visiting each use would take time exponential
     // in the depth of sharing. Lowering depends only on the node, so each object is lowered once.

@@ -1,0 +1,199 @@
+using System.Linq.Expressions;
+using ExprAD.Diagnostics;
+
+namespace ExprAD.Lowering;
+
+/// <summary>
+/// Arrays created inside loops, the way C# code makes a fresh scratch array per iteration:
+/// <c>for (...) { var h = new double[k]; ... }</c>. Where the array's variable is declared in a block inside the loop and
+/// assigned only there, once, and the length is the same in every iteration and cannot be negative, the array is
+/// created once, before the outermost loop, and cleared where the loop created it (an initializer <c>new[] { a, b }</c>
+/// stores its elements there instead). Every iteration sees the same values as with a fresh array; the function
+/// allocates once, and the reverse sweep sees a scratch array refilled by each iteration (<c>ScratchArrays</c>).
+/// Other arrays created in loops are left for the translator to refuse, with its message.
+/// </summary>
+/// <remarks>
+/// A length qualifies when it is a constant, the length of an array, or sums and products of those, and reads no
+/// variable the loop declares or assigns: then it is the same in every iteration, and evaluating it before the loop
+/// gives the same number (and cannot throw where the loop would not have: it is not negative).
+/// </remarks>
+internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
+{
+    public static Expression Run(Expression body) => ArrayInLoop.Finds(body) ? new LoopArrayHoisting().Visit(body)! : body;
+
+    private static readonly System.Reflection.MethodInfo ClearArray = typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array)])!;
+
+    /// <summary>An array created in a loop, to be created before it: where, and the variable that takes its place.</summary>
+    private sealed record Site(BinaryExpression Creation, ParameterExpression Variable, NewArrayExpression Array, ParameterExpression Hoisted);
+
+    protected override Expression VisitLoop(LoopExpression node)
+    {
+        // The outermost loop: every creation inside it, at any depth, moves in front of it.
+        var sites = SitesIn(node);
+        if (sites.Count == 0) return node;
+        var rewritten = (LoopExpression)new Rewriter(sites).Visit(node)!;
+        var before = sites.Select(s => (Expression)Expression.Assign(s.Hoisted, Expression.NewArrayBounds(typeof(double), Length(s.Array))));
+        return Expression.Block(typeof(void), sites.Select(s => s.Hoisted), [.. before, rewritten]);
+    }
+
+    protected override Expression VisitLambda<T>(Expression<T> node) => node; // a nested lambda's loops are its own
+
+    private static Expression Length(NewArrayExpression array)
+        => array.NodeType == ExpressionType.NewArrayBounds ? array.Expressions[0] : Expression.Constant(array.Expressions.Count);
+
+    private static List<Site> SitesIn(LoopExpression loop)
+    {
+        var scan = new Scan();
+        scan.Visit(loop.Body);
+        var sites = new List<Site>();
+        foreach (var (block, statement) in scan.Creations)
+        {
+            if (statement is not BinaryExpression { Left: ParameterExpression variable, Right: NewArrayExpression array } creation
+                || array.Type != typeof(double[]) || !block.Variables.Contains(variable)
+                || scan.Declarations.GetValueOrDefault(variable) != 1 || scan.Assignments.GetValueOrDefault(variable) != 1
+                || array.NodeType == ExpressionType.NewArrayBounds && !IsInvariantAndNotNegative(array.Expressions[0], scan))
+                continue;
+            sites.Add(new Site(creation, variable, array, Expression.Variable(typeof(double[]), variable.Name)));
+        }
+        return sites;
+    }
+
+    private static bool IsInvariantAndNotNegative(Expression length, Scan loop) => length switch
+    {
+        ConstantExpression { Value: int value } => value >= 0,
+        UnaryExpression { NodeType: ExpressionType.ArrayLength, Operand: var array } => ReadsNothingTheLoopChanges(array, loop),
+        BinaryExpression { NodeType: ExpressionType.Add or ExpressionType.Multiply, Method: null } both
+            => IsInvariantAndNotNegative(both.Left, loop) && IsInvariantAndNotNegative(both.Right, loop),
+        _ => false,
+    };
+
+    private static bool ReadsNothingTheLoopChanges(Expression node, Scan loop)
+    {
+        var reads = new Reads();
+        reads.Visit(node);
+        return reads.Safe && reads.Variables.All(v => !loop.Declarations.ContainsKey(v) && !loop.Assignments.ContainsKey(v));
+    }
+
+    /// <summary>The creations <c>v = new double[...]</c> that are statements of a block (not its value), and every declaration and assignment of a variable in the loop.</summary>
+    private sealed class Scan : GuardedExpressionVisitor
+    {
+        public readonly List<(BlockExpression Block, Expression Statement)> Creations = [];
+        public readonly Dictionary<ParameterExpression, int> Declarations = new(ReferenceEqualityComparer.Instance);
+        public readonly Dictionary<ParameterExpression, int> Assignments = new(ReferenceEqualityComparer.Instance);
+
+        protected override Expression VisitBlock(BlockExpression node)
+        {
+            foreach (var variable in node.Variables) Declarations[variable] = Declarations.GetValueOrDefault(variable) + 1;
+            var statements = node.Type == typeof(void) ? node.Expressions : node.Expressions.Take(node.Expressions.Count - 1);
+            foreach (var statement in statements)
+                if (statement is BinaryExpression { NodeType: ExpressionType.Assign, Right: NewArrayExpression }) Creations.Add((node, statement));
+            return base.VisitBlock(node);
+        }
+
+        protected override Expression VisitBinary(BinaryExpression node)
+        {
+            if (node.NodeType == ExpressionType.Assign && node.Left is ParameterExpression variable)
+                Assignments[variable] = Assignments.GetValueOrDefault(variable) + 1;
+            return base.VisitBinary(node);
+        }
+
+        protected override Expression VisitLambda<T>(Expression<T> node) => node;
+    }
+
+    /// <summary>The variables a length reads; not safe if it assigns anything or calls anything (a call may return another array each time).</summary>
+    private sealed class Reads : GuardedExpressionVisitor
+    {
+        public readonly HashSet<ParameterExpression> Variables = new(ReferenceEqualityComparer.Instance);
+        public bool Safe = true;
+
+        protected override Expression VisitParameter(ParameterExpression node)
+        {
+            Variables.Add(node);
+            return node;
+        }
+
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            Safe = false;
+            return node;
+        }
+
+        protected override Expression VisitInvocation(InvocationExpression node)
+        {
+            Safe = false;
+            return node;
+        }
+
+        protected override Expression VisitBinary(BinaryExpression node)
+        {
+            if (node.NodeType is ExpressionType.Assign or ExpressionType.AddAssign or ExpressionType.SubtractAssign
+                or ExpressionType.MultiplyAssign or ExpressionType.DivideAssign) Safe = false;
+            return base.VisitBinary(node);
+        }
+
+        protected override Expression VisitUnary(UnaryExpression node)
+        {
+            if (node.NodeType is ExpressionType.PreIncrementAssign or ExpressionType.PostIncrementAssign
+                or ExpressionType.PreDecrementAssign or ExpressionType.PostDecrementAssign) Safe = false;
+            return base.VisitUnary(node);
+        }
+    }
+
+    /// <summary>Whether an array is created inside a loop: most trees have none and are returned as they are (each shared node looked at once).</summary>
+    private sealed class ArrayInLoop : GuardedExpressionVisitor
+    {
+        private readonly HashSet<Expression> _seen = new(ReferenceEqualityComparer.Instance);
+        private int _loops;
+        private bool _found;
+
+        public static bool Finds(Expression node)
+        {
+            var finder = new ArrayInLoop();
+            finder.Visit(node);
+            return finder._found;
+        }
+
+        public override Expression? Visit(Expression? node)
+        {
+            if (node is null || _found || !_seen.Add(node)) return node;
+            if (node is NewArrayExpression && _loops > 0) _found = true;
+            return base.Visit(node);
+        }
+
+        protected override Expression VisitLoop(LoopExpression node)
+        {
+            _loops++;
+            Visit(node.Body);
+            _loops--;
+            return node;
+        }
+
+        protected override Expression VisitLambda<T>(Expression<T> node) => node;
+    }
+
+    private static IEqualityComparer<T> ByReference<T>() where T : class => ReferenceEqualityComparer.Instance;
+
+    /// <summary>Replaces each creation by a clear (or the initializer's stores) of the hoisted array, and the variable by it.</summary>
+    private sealed class Rewriter(List<Site> sites) : GuardedExpressionVisitor
+    {
+        private readonly Dictionary<ParameterExpression, Site> _byVariable = sites.ToDictionary(s => s.Variable, s => s, ByReference<ParameterExpression>());
+        private readonly Dictionary<BinaryExpression, Site> _byCreation = sites.ToDictionary(s => s.Creation, s => s, ByReference<BinaryExpression>());
+
+        protected override Expression VisitParameter(ParameterExpression node) => _byVariable.TryGetValue(node, out var site) ? site.Hoisted : node;
+
+        protected override Expression VisitBlock(BlockExpression node)
+        {
+            var expressions = node.Expressions.Select(e => Visit(e)!).ToList();
+            return Expression.Block(node.Type, node.Variables.Where(v => !_byVariable.ContainsKey(v)), expressions);
+        }
+
+        protected override Expression VisitBinary(BinaryExpression node)
+        {
+            if (!_byCreation.TryGetValue(node, out var site)) return base.VisitBinary(node);
+            if (site.Array.NodeType == ExpressionType.NewArrayBounds) return Expression.Call(ClearArray, site.Hoisted);
+            var stores = site.Array.Expressions.Select((item, i) =>
+                (Expression)Expression.Assign(Expression.ArrayAccess(site.Hoisted, Expression.Constant(i)), Visit(item)!)).ToList();
+            return stores.Count == 0 ? Expression.Empty() : Expression.Block(typeof(void), stores);
+        }
+    }
+}
