@@ -8,6 +8,7 @@ namespace ExprAD.Lowering;
 /// Makes the tree small and regular before translation: invoked lambdas are inlined as blocks,
 /// <c>&amp;&amp;</c> and <c>||</c> become conditionals (keeping their short-circuit), <c>Power</c> becomes
 /// <c>Math.Pow</c>, and compound assignments to locals become plain ones. Later passes see fewer node kinds.
+/// Last, arrays created inside loops are created before them where that keeps the meaning (<see cref="LoopArrayHoisting"/>).
 /// </summary>
 internal sealed class Lowerer : GuardedExpressionVisitor
 {
