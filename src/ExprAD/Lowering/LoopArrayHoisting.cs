@@ -85,8 +85,15 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
         {
             foreach (var variable in node.Variables) Declarations[variable] = Declarations.GetValueOrDefault(variable) + 1;
             var statements = node.Type == typeof(void) ? node.Expressions : node.Expressions.Take(node.Expressions.Count - 1);
+            var earlier = new Reads();
             foreach (var statement in statements)
-                if (statement is BinaryExpression { NodeType: ExpressionType.Assign, Right: NewArrayExpression }) Creations.Add((node, statement));
+            {
+                // Only a creation before any use of its variable in the block: a read before it would see no array at all.
+                if (statement is BinaryExpression { NodeType: ExpressionType.Assign, Left: ParameterExpression variable, Right: NewArrayExpression }
+                    && !earlier.Variables.Contains(variable))
+                    Creations.Add((node, statement));
+                earlier.Visit(statement);
+            }
             return base.VisitBlock(node);
         }
 
@@ -100,7 +107,7 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
         protected override Expression VisitLambda<T>(Expression<T> node) => node;
     }
 
-    /// <summary>The variables a length reads; not safe if it assigns anything or calls anything (a call may return another array each time).</summary>
+    /// <summary>The variables an expression mentions; as a length, not safe if it assigns anything or calls anything (a call may return another array each time).</summary>
     private sealed class Reads : GuardedExpressionVisitor
     {
         public readonly HashSet<ParameterExpression> Variables = new(ReferenceEqualityComparer.Instance);
@@ -115,13 +122,13 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
         protected override Expression VisitMethodCall(MethodCallExpression node)
         {
             Safe = false;
-            return node;
+            return base.VisitMethodCall(node);
         }
 
         protected override Expression VisitInvocation(InvocationExpression node)
         {
             Safe = false;
-            return node;
+            return base.VisitInvocation(node);
         }
 
         protected override Expression VisitBinary(BinaryExpression node)

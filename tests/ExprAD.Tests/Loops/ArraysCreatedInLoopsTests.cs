@@ -150,6 +150,14 @@ public class ArraysCreatedInLoopsTests
                 Expression.Assign(a, Expression.NewArrayBounds(typeof(double), n)))),
             C(0)));
         Assert.Contains("before the loop", Assert.Throws<NotSupportedException>(() => AD.Differentiate(fromVariable)).Message);
+        // Read before it is created in the iteration (f.Compile() would throw NullReferenceException): not moved, so refused.
+        var t = Double("t");
+        var readFirst = Lambda(Expression.Block([t],
+            For("i", I(0), Length, i => Expression.Block([a],
+                Expression.Assign(t, Sin(At(a, 0))),
+                Expression.Assign(a, Expression.NewArrayBounds(typeof(double), I(1))))),
+            C(0)));
+        Assert.Contains("before the loop", Assert.Throws<NotSupportedException>(() => AD.Differentiate(readFirst)).Message);
     }
 
     private static void AssertForwardAndHessian(Expression<Func<double[], double>> f, double[] x, double[] g)
