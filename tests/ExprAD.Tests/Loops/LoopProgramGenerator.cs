@@ -16,8 +16,9 @@ namespace ExprAD.Tests.Loops;
 /// <param name="FreeArrayShare">The share of local arrays that are read and written anywhere (the rest are split between filled-once and accumulated-into arrays).</param>
 /// <param name="Jumps">Breaks and continues nested inside conditionals of loop bodies (the loops advance their counters before any continue).</param>
 /// <param name="Returns">Returns from inside loops, nested loops and branches (the body ends with the return label and a fall-through value).</param>
+/// <param name="ArraysInLoops">Arrays created at the start of a loop body (declared there, <c>new double[k]</c>, <c>new double[x.Length]</c> or an initializer), read and written anywhere in that body.</param>
 public sealed record LoopProgramOptions(bool Conditionals = true, bool Breaks = true, int MaxDepth = 3,
-    bool Arrays = false, bool Jumps = false, bool Returns = false, double FreeArrayShare = 0.15)
+    bool Arrays = false, bool Jumps = false, bool Returns = false, double FreeArrayShare = 0.15, bool ArraysInLoops = false)
 {
     /// <summary>Everything on: local arrays, jumps nested in conditionals, returns.</summary>
     public static LoopProgramOptions All => new(Arrays: true, Jumps: true, Returns: true);
@@ -225,6 +226,7 @@ public sealed class LoopProgramGenerator
         // A break may test only accumulators assigned before this body starts: an accumulator local to the
         // body could be read before its assignment in the iteration, which C# would not allow.
         var assignedBefore = _accumulators.ToList();
+        (LocalArray Array, Expression Creation)? created = _options.ArraysInLoops && _rng.NextDouble() < 0.35 ? ArrayCreatedInTheBody(locals) : null;
         var count = _rng.Next(1, 4);
         for (var k = 0; k < count; k++)
         {
@@ -264,7 +266,46 @@ public sealed class LoopProgramGenerator
             statements.Insert(at, BreakIf(Expression.GreaterThan(Pick(assignedBefore), C(threshold)), end));
         }
         foreach (var local in locals) _accumulators.Remove(local);
+        if (created is var (array, creation))
+        {
+            statements.Insert(0, creation);
+            _readable.Remove(array);
+            _writable.Remove(array);
+        }
         return Expression.Block(typeof(void), locals, statements);
+    }
+
+    /// <summary>An array declared in the loop body and created first in it, readable and writable in the rest of the body.</summary>
+    private (LocalArray Array, Expression Creation) ArrayCreatedInTheBody(List<ParameterExpression> locals)
+    {
+        var variable = Expression.Variable(typeof(double[]), $"c{_names++}");
+        locals.Add(variable);
+        int length;
+        var lengthIsN = false;
+        Expression create;
+        switch (_rng.Next(3))
+        {
+            case 0:
+                Features.Add("array new double[n] in a loop");
+                length = N;
+                lengthIsN = true;
+                create = Expression.NewArrayBounds(typeof(double), Length);
+                break;
+            case 1:
+                Features.Add("array new double[k] in a loop");
+                length = _rng.Next(1, 5);
+                create = Expression.NewArrayBounds(typeof(double), I(length));
+                break;
+            default:
+                Features.Add("array initializer in a loop");
+                length = _rng.Next(1, 4);
+                create = Expression.NewArrayInit(typeof(double), Enumerable.Range(0, length).Select(_ => Expr(1)).ToArray());
+                break;
+        }
+        var array = new LocalArray(variable, length, lengthIsN, ArrayRole.Free);
+        _readable.Add(array);
+        _writable.Add(array);
+        return (array, Expression.Assign(variable, create));
     }
 
     /// <summary>An inner loop; half the time with an accumulator of its own, folded into an outer one afterwards.</summary>

@@ -70,6 +70,28 @@ public partial class RandomLoopProgramTests
         AssertNotVacuous(stats);
     }
 
+    /// <summary>
+    /// Arrays created at the start of loop bodies and read and written anywhere in them, with everything else on: the
+    /// library creates them once before the outermost loop and clears them where the body created them
+    /// (<c>LoopArrayHoisting</c>). Values are compared bit for bit with <c>f.Compile()</c>, but most of these programs
+    /// would not notice a missing clear (their updates of a fresh array are often products, which stay zero):
+    /// <see cref="ArraysCreatedInLoopsTests.EachIterationSeesAFreshZeroedArray"/> is the test of that.
+    /// </summary>
+    [Fact]
+    public void RandomProgramsWithArraysCreatedInLoops()
+    {
+        var options = LoopProgramOptions.All with { ArraysInLoops = true };
+        var seen = new HashSet<string>();
+        for (var seed = 95_000; seed < 95_150; seed++)
+        {
+            var generator = new LoopProgramGenerator(seed, options);
+            generator.Program();
+            seen.UnionWith(generator.Features);
+        }
+        Assert.Empty(new[] { "array new double[n] in a loop", "array new double[k] in a loop", "array initializer in a loop" }.Except(seen));
+        AssertNotVacuous(RunExtended(options, firstSeed: 95_000, programs: 150));
+    }
+
     /// <summary>Nearly every point checked in every mode: a pass that skipped everything would fail here.</summary>
     private static void AssertNotVacuous(ExtendedStats stats)
     {
