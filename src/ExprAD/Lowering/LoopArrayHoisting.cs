@@ -19,7 +19,28 @@ namespace ExprAD.Lowering;
 /// </remarks>
 internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
 {
-    public static Expression Run(Expression body) => ArrayInLoop.Finds(body) ? new LoopArrayHoisting().Visit(body)! : body;
+    public static Expression Run(Expression body)
+    {
+        if (!Sharing.Finds(body, node => node is LoopExpression loop && ArrayInLoop.Finds(loop.Body), out var budget)) return body;
+        try
+        {
+            return new LoopArrayHoisting(budget).Visit(body)!;
+        }
+        catch (Sharing.Exhausted)
+        {
+            return body; // too many shared nodes to walk path by path (see Sharing): arrays in loops stay refused
+        }
+    }
+
+    private readonly Sharing.Budget _budget;
+
+    private LoopArrayHoisting(Sharing.Budget budget) => _budget = budget;
+
+    public override Expression? Visit(Expression? node)
+    {
+        _budget.Spend();
+        return base.Visit(node);
+    }
 
     private static readonly System.Reflection.MethodInfo ClearArray = typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array)])!;
 
@@ -31,7 +52,7 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
         // The outermost loop: every creation inside it, at any depth, moves in front of it.
         var sites = SitesIn(node);
         if (sites.Count == 0) return node;
-        var rewritten = (LoopExpression)new Rewriter(sites).Visit(node)!;
+        var rewritten = (LoopExpression)new Rewriter(sites, _budget).Visit(node)!;
         var before = sites.Select(s => (Expression)Expression.Assign(s.Hoisted, Expression.NewArrayBounds(typeof(double), Length(s.Array))));
         return Expression.Block(typeof(void), sites.Select(s => s.Hoisted), [.. before, rewritten]);
     }
@@ -41,9 +62,9 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
     private static Expression Length(NewArrayExpression array)
         => array.NodeType == ExpressionType.NewArrayBounds ? array.Expressions[0] : Expression.Constant(array.Expressions.Count);
 
-    private static List<Site> SitesIn(LoopExpression loop)
+    private List<Site> SitesIn(LoopExpression loop)
     {
-        var scan = new Scan();
+        var scan = new Scan(_budget);
         scan.Visit(loop.Body);
         var sites = new List<Site>();
         foreach (var (block, statement) in scan.Creations)
@@ -69,14 +90,22 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
 
     private static bool ReadsNothingTheLoopChanges(Expression node, Scan loop)
     {
-        var reads = new Reads();
+        var reads = new Reads(loop.Budget);
         reads.Visit(node);
         return reads.Safe && reads.Variables.All(v => !loop.Declarations.ContainsKey(v) && !loop.Assignments.ContainsKey(v));
     }
 
     /// <summary>The creations <c>v = new double[...]</c> that are statements of a block (not its value), and every declaration and assignment of a variable in the loop.</summary>
-    private sealed class Scan : GuardedExpressionVisitor
+    private sealed class Scan(Sharing.Budget budget) : GuardedExpressionVisitor
     {
+        public override Expression? Visit(Expression? node)
+        {
+            budget.Spend();
+            return base.Visit(node);
+        }
+
+        public Sharing.Budget Budget => budget;
+
         public readonly List<(BlockExpression Block, Expression Statement)> Creations = [];
         public readonly Dictionary<ParameterExpression, int> Declarations = new(ReferenceEqualityComparer.Instance);
         public readonly Dictionary<ParameterExpression, int> Assignments = new(ReferenceEqualityComparer.Instance);
@@ -85,7 +114,7 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
         {
             foreach (var variable in node.Variables) Declarations[variable] = Declarations.GetValueOrDefault(variable) + 1;
             var statements = node.Type == typeof(void) ? node.Expressions : node.Expressions.Take(node.Expressions.Count - 1);
-            var earlier = new Reads();
+            var earlier = new Reads(budget);
             foreach (var statement in statements)
             {
                 // Only a creation before any use of its variable in the block: a read before it would see no array at all.
@@ -108,8 +137,14 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
     }
 
     /// <summary>The variables an expression mentions; as a length, not safe if it assigns anything or calls anything (a call may return another array each time).</summary>
-    private sealed class Reads : GuardedExpressionVisitor
+    private sealed class Reads(Sharing.Budget budget) : GuardedExpressionVisitor
     {
+        public override Expression? Visit(Expression? node)
+        {
+            budget.Spend();
+            return base.Visit(node);
+        }
+
         public readonly HashSet<ParameterExpression> Variables = new(ReferenceEqualityComparer.Instance);
         public bool Safe = true;
 
@@ -146,11 +181,10 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
         }
     }
 
-    /// <summary>Whether an array is created inside a loop: most trees have none and are returned as they are (each shared node looked at once).</summary>
+    /// <summary>Whether an array is created in a loop's body (each node looked at once).</summary>
     private sealed class ArrayInLoop : GuardedExpressionVisitor
     {
         private readonly HashSet<Expression> _seen = new(ReferenceEqualityComparer.Instance);
-        private int _loops;
         private bool _found;
 
         public static bool Finds(Expression node)
@@ -163,16 +197,8 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
         public override Expression? Visit(Expression? node)
         {
             if (node is null || _found || !_seen.Add(node)) return node;
-            if (node is NewArrayExpression && _loops > 0) _found = true;
+            if (node is NewArrayExpression) _found = true;
             return base.Visit(node);
-        }
-
-        protected override Expression VisitLoop(LoopExpression node)
-        {
-            _loops++;
-            Visit(node.Body);
-            _loops--;
-            return node;
         }
 
         protected override Expression VisitLambda<T>(Expression<T> node) => node;
@@ -181,8 +207,14 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
     private static IEqualityComparer<T> ByReference<T>() where T : class => ReferenceEqualityComparer.Instance;
 
     /// <summary>Replaces each creation by a clear (or the initializer's stores) of the hoisted array, and the variable by it.</summary>
-    private sealed class Rewriter(List<Site> sites) : GuardedExpressionVisitor
+    private sealed class Rewriter(List<Site> sites, Sharing.Budget budget) : GuardedExpressionVisitor
     {
+        public override Expression? Visit(Expression? node)
+        {
+            budget.Spend();
+            return base.Visit(node);
+        }
+
         private readonly Dictionary<ParameterExpression, Site> _byVariable = sites.ToDictionary(s => s.Variable, s => s, ByReference<ParameterExpression>());
         private readonly Dictionary<BinaryExpression, Site> _byCreation = sites.ToDictionary(s => s.Creation, s => s, ByReference<BinaryExpression>());
 

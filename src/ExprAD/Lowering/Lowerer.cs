@@ -8,11 +8,12 @@ namespace ExprAD.Lowering;
 /// Makes the tree small and regular before translation: invoked lambdas are inlined as blocks,
 /// <c>&amp;&amp;</c> and <c>||</c> become conditionals (keeping their short-circuit), <c>Power</c> becomes
 /// <c>Math.Pow</c>, and compound assignments to locals become plain ones. Later passes see fewer node kinds.
-/// Last, arrays created inside loops are created before them where that keeps the meaning (<see cref="LoopArrayHoisting"/>).
+/// Local rectangular arrays become one-dimensional ones first (<see cref="RectangularArrays"/>), and arrays created inside
+/// loops are created before them last (<see cref="LoopArrayHoisting"/>), where that keeps the meaning.
 /// </summary>
 internal sealed class Lowerer : GuardedExpressionVisitor
 {
-    public static Expression Run(Expression body) => LoopArrayHoisting.Run(new Lowerer().Visit(LoopJumpLowering.Run(ReturnLowering.Run(body)))!);
+    public static Expression Run(Expression body) => LoopArrayHoisting.Run(new Lowerer().Visit(RectangularArrays.Flatten(LoopJumpLowering.Run(ReturnLowering.Run(body))))!);
 
     // A tree may use one node object many times (a DAG); visiting each use would take time exponential
     // in the depth of sharing. Lowering depends only on the node, so each object is lowered once.
