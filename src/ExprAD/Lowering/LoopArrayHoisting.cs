@@ -17,7 +17,7 @@ namespace ExprAD.Lowering;
 /// variable the loop declares or assigns: then it is the same in every iteration, and evaluating it before the loop
 /// gives the same number (and cannot throw where the loop would not have: it is not negative).
 /// </remarks>
-internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
+internal sealed class LoopArrayHoisting(Sharing.Budget budget) : BudgetedVisitor(budget)
 {
     public static Expression Run(Expression body)
     {
@@ -32,16 +32,6 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
         }
     }
 
-    private readonly Sharing.Budget _budget;
-
-    private LoopArrayHoisting(Sharing.Budget budget) => _budget = budget;
-
-    public override Expression? Visit(Expression? node)
-    {
-        _budget.Spend();
-        return base.Visit(node);
-    }
-
     private static readonly System.Reflection.MethodInfo ClearArray = typeof(Array).GetMethod(nameof(Array.Clear), [typeof(Array)])!;
 
     /// <summary>An array created in a loop, to be created before it: where, and the variable that takes its place.</summary>
@@ -52,7 +42,7 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
         // The outermost loop: every creation inside it, at any depth, moves in front of it.
         var sites = SitesIn(node);
         if (sites.Count == 0) return node;
-        var rewritten = (LoopExpression)new Rewriter(sites, _budget).Visit(node)!;
+        var rewritten = (LoopExpression)new Rewriter(sites, Budget).Visit(node)!;
         var before = sites.Select(s => (Expression)Expression.Assign(s.Hoisted, Expression.NewArrayBounds(typeof(double), Length(s.Array))));
         return Expression.Block(typeof(void), sites.Select(s => s.Hoisted), [.. before, rewritten]);
     }
@@ -64,7 +54,7 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
 
     private List<Site> SitesIn(LoopExpression loop)
     {
-        var scan = new Scan(_budget);
+        var scan = new Scan(Budget);
         scan.Visit(loop.Body);
         var sites = new List<Site>();
         foreach (var (block, statement) in scan.Creations)
@@ -72,49 +62,23 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
             if (statement is not BinaryExpression { Left: ParameterExpression variable, Right: NewArrayExpression array } creation
                 || array.Type != typeof(double[]) || !block.Variables.Contains(variable)
                 || scan.Declarations.GetValueOrDefault(variable) != 1 || scan.Assignments.GetValueOrDefault(variable) != 1
-                || array.NodeType == ExpressionType.NewArrayBounds && !IsInvariantAndNotNegative(array.Expressions[0], scan))
+                || array.NodeType == ExpressionType.NewArrayBounds
+                   && !scan.IsFixedLength(array.Expressions[0], v => scan.Declarations.ContainsKey(v) || scan.Assignments.ContainsKey(v)))
                 continue;
             sites.Add(new Site(creation, variable, array, Expression.Variable(typeof(double[]), variable.Name)));
         }
         return sites;
     }
 
-    private static bool IsInvariantAndNotNegative(Expression length, Scan loop) => length switch
-    {
-        ConstantExpression { Value: int value } => value >= 0,
-        UnaryExpression { NodeType: ExpressionType.ArrayLength, Operand: var array } => ReadsNothingTheLoopChanges(array, loop),
-        BinaryExpression { NodeType: ExpressionType.Add or ExpressionType.Multiply, Method: null } both
-            => IsInvariantAndNotNegative(both.Left, loop) && IsInvariantAndNotNegative(both.Right, loop),
-        _ => false,
-    };
-
-    private static bool ReadsNothingTheLoopChanges(Expression node, Scan loop)
-    {
-        var reads = new Reads(loop.Budget);
-        reads.Visit(node);
-        return reads.Safe && reads.Variables.All(v => !loop.Declarations.ContainsKey(v) && !loop.Assignments.ContainsKey(v));
-    }
-
     /// <summary>The creations <c>v = new double[...]</c> that are statements of a block (not its value), and every declaration and assignment of a variable in the loop.</summary>
-    private sealed class Scan(Sharing.Budget budget) : GuardedExpressionVisitor
+    private sealed class Scan(Sharing.Budget budget) : VariableScan(budget)
     {
-        public override Expression? Visit(Expression? node)
-        {
-            budget.Spend();
-            return base.Visit(node);
-        }
-
-        public Sharing.Budget Budget => budget;
-
         public readonly List<(BlockExpression Block, Expression Statement)> Creations = [];
-        public readonly Dictionary<ParameterExpression, int> Declarations = new(ReferenceEqualityComparer.Instance);
-        public readonly Dictionary<ParameterExpression, int> Assignments = new(ReferenceEqualityComparer.Instance);
 
         protected override Expression VisitBlock(BlockExpression node)
         {
-            foreach (var variable in node.Variables) Declarations[variable] = Declarations.GetValueOrDefault(variable) + 1;
             var statements = node.Type == typeof(void) ? node.Expressions : node.Expressions.Take(node.Expressions.Count - 1);
-            var earlier = new Reads(budget);
+            var earlier = new VariableReads(Budget);
             foreach (var statement in statements)
             {
                 // Only a creation before any use of its variable in the block: a read before it would see no array at all.
@@ -126,59 +90,7 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
             return base.VisitBlock(node);
         }
 
-        protected override Expression VisitBinary(BinaryExpression node)
-        {
-            if (node.NodeType == ExpressionType.Assign && node.Left is ParameterExpression variable)
-                Assignments[variable] = Assignments.GetValueOrDefault(variable) + 1;
-            return base.VisitBinary(node);
-        }
-
         protected override Expression VisitLambda<T>(Expression<T> node) => node;
-    }
-
-    /// <summary>The variables an expression mentions; as a length, not safe if it assigns anything or calls anything (a call may return another array each time).</summary>
-    private sealed class Reads(Sharing.Budget budget) : GuardedExpressionVisitor
-    {
-        public override Expression? Visit(Expression? node)
-        {
-            budget.Spend();
-            return base.Visit(node);
-        }
-
-        public readonly HashSet<ParameterExpression> Variables = new(ReferenceEqualityComparer.Instance);
-        public bool Safe = true;
-
-        protected override Expression VisitParameter(ParameterExpression node)
-        {
-            Variables.Add(node);
-            return node;
-        }
-
-        protected override Expression VisitMethodCall(MethodCallExpression node)
-        {
-            Safe = false;
-            return base.VisitMethodCall(node);
-        }
-
-        protected override Expression VisitInvocation(InvocationExpression node)
-        {
-            Safe = false;
-            return base.VisitInvocation(node);
-        }
-
-        protected override Expression VisitBinary(BinaryExpression node)
-        {
-            if (node.NodeType is ExpressionType.Assign or ExpressionType.AddAssign or ExpressionType.SubtractAssign
-                or ExpressionType.MultiplyAssign or ExpressionType.DivideAssign) Safe = false;
-            return base.VisitBinary(node);
-        }
-
-        protected override Expression VisitUnary(UnaryExpression node)
-        {
-            if (node.NodeType is ExpressionType.PreIncrementAssign or ExpressionType.PostIncrementAssign
-                or ExpressionType.PreDecrementAssign or ExpressionType.PostDecrementAssign) Safe = false;
-            return base.VisitUnary(node);
-        }
     }
 
     /// <summary>Whether an array is created in a loop's body (each node looked at once).</summary>
@@ -207,14 +119,8 @@ internal sealed class LoopArrayHoisting : GuardedExpressionVisitor
     private static IEqualityComparer<T> ByReference<T>() where T : class => ReferenceEqualityComparer.Instance;
 
     /// <summary>Replaces each creation by a clear (or the initializer's stores) of the hoisted array, and the variable by it.</summary>
-    private sealed class Rewriter(List<Site> sites, Sharing.Budget budget) : GuardedExpressionVisitor
+    private sealed class Rewriter(List<Site> sites, Sharing.Budget budget) : BudgetedVisitor(budget)
     {
-        public override Expression? Visit(Expression? node)
-        {
-            budget.Spend();
-            return base.Visit(node);
-        }
-
         private readonly Dictionary<ParameterExpression, Site> _byVariable = sites.ToDictionary(s => s.Variable, s => s, ByReference<ParameterExpression>());
         private readonly Dictionary<BinaryExpression, Site> _byCreation = sites.ToDictionary(s => s.Creation, s => s, ByReference<BinaryExpression>());
 

@@ -16,7 +16,7 @@ namespace ExprAD.Lowering;
 /// function assigns (so they can be read again at every access). Anything else is left as it is, and the translator refuses
 /// it with its message about rectangular local arrays.
 /// </remarks>
-internal sealed class RectangularArrays : GuardedExpressionVisitor
+internal sealed class RectangularArrays(Dictionary<ParameterExpression, RectangularArrays.Flat> flattened, Sharing.Budget budget) : BudgetedVisitor(budget)
 {
     public static Expression Flatten(Expression body)
     {
@@ -35,7 +35,7 @@ internal sealed class RectangularArrays : GuardedExpressionVisitor
         }
         var flattened = scan.Candidates
             .Where(c => scan.Assignments.GetValueOrDefault(c.Key) == 1 && !scan.OtherUses.Contains(c.Key) && scan.Declarations.GetValueOrDefault(c.Key) == 1)
-            .Where(c => IsStable(c.Value.Expressions[0], scan) && IsStable(c.Value.Expressions[1], scan))
+            .Where(c => c.Value.Expressions.All(dimension => scan.IsFixedLength(dimension, scan.Assignments.ContainsKey)))
             .ToDictionary(c => c.Key, c => new Flat(Expression.Variable(typeof(double[]), c.Key.Name), c.Value.Expressions[0], c.Value.Expressions[1]),
                 (IEqualityComparer<ParameterExpression>)ReferenceEqualityComparer.Instance);
         if (flattened.Count == 0) return body;
@@ -50,42 +50,18 @@ internal sealed class RectangularArrays : GuardedExpressionVisitor
     }
 
     /// <summary>The one-dimensional array standing for a rectangular one, and its two dimensions.</summary>
-    private sealed record Flat(ParameterExpression Array, Expression Rows, Expression Columns);
-
-    private readonly Dictionary<ParameterExpression, Flat> _flattened;
-    private readonly Sharing.Budget _budget;
-
-    private RectangularArrays(Dictionary<ParameterExpression, Flat> flattened, Sharing.Budget budget)
-    {
-        _flattened = flattened;
-        _budget = budget;
-    }
-
-    public override Expression? Visit(Expression? node)
-    {
-        _budget.Spend();
-        return base.Visit(node);
-    }
-
-    private static bool IsStable(Expression dimension, Scan scan) => dimension switch
-    {
-        ConstantExpression { Value: int value } => value >= 0,
-        UnaryExpression { NodeType: ExpressionType.ArrayLength, Operand: ParameterExpression array } => !scan.Assignments.ContainsKey(array),
-        UnaryExpression { NodeType: ExpressionType.ArrayLength, Operand: ConstantExpression or MemberExpression { Expression: null or ConstantExpression } } => true,
-        BinaryExpression { NodeType: ExpressionType.Add or ExpressionType.Multiply, Method: null } both => IsStable(both.Left, scan) && IsStable(both.Right, scan),
-        _ => false,
-    };
+    internal sealed record Flat(ParameterExpression Array, Expression Rows, Expression Columns);
 
     private bool IsFlattened(Expression? node, out Flat flat)
     {
         flat = null!;
-        return node is ParameterExpression variable && _flattened.TryGetValue(variable, out flat!);
+        return node is ParameterExpression variable && flattened.TryGetValue(variable, out flat!);
     }
 
     protected override Expression VisitBlock(BlockExpression node)
     {
         var expressions = node.Expressions.Select(e => Visit(e)!).ToList();
-        var variables = node.Variables.Select(v => _flattened.TryGetValue(v, out var flat) ? flat.Array : v);
+        var variables = node.Variables.Select(v => flattened.TryGetValue(v, out var flat) ? flat.Array : v);
         return Expression.Block(node.Type, variables, expressions);
     }
 
@@ -145,42 +121,21 @@ internal sealed class RectangularArrays : GuardedExpressionVisitor
     }
 
     /// <summary>The rectangular local arrays created with new double[n, m], how often each variable is declared and assigned, and which have other uses.</summary>
-    private sealed class Scan(Sharing.Budget budget) : GuardedExpressionVisitor
+    private sealed class Scan(Sharing.Budget budget) : VariableScan(budget)
     {
-        public override Expression? Visit(Expression? node)
-        {
-            budget.Spend();
-            return base.Visit(node);
-        }
-
         public readonly Dictionary<ParameterExpression, NewArrayExpression> Candidates = new(ReferenceEqualityComparer.Instance);
-        public readonly Dictionary<ParameterExpression, int> Declarations = new(ReferenceEqualityComparer.Instance);
-        public readonly Dictionary<ParameterExpression, int> Assignments = new(ReferenceEqualityComparer.Instance);
         public readonly HashSet<ParameterExpression> OtherUses = new(ReferenceEqualityComparer.Instance);
 
         private static bool IsRectangular(Expression? node) => node is ParameterExpression { Type: var type } && type == typeof(double[,]);
 
-        protected override Expression VisitBlock(BlockExpression node)
-        {
-            foreach (var variable in node.Variables) Declarations[variable] = Declarations.GetValueOrDefault(variable) + 1;
-            Visit(node.Expressions); // not the declarations, which are no uses
-            return node;
-        }
-
         protected override Expression VisitBinary(BinaryExpression node)
         {
-            if (node.NodeType == ExpressionType.Assign && node.Left is ParameterExpression variable)
-            {
-                Assignments[variable] = Assignments.GetValueOrDefault(variable) + 1;
-                if (IsRectangular(variable))
-                {
-                    if (node.Right is NewArrayExpression { NodeType: ExpressionType.NewArrayBounds, Expressions.Count: 2 } created) Candidates[variable] = created;
-                    else OtherUses.Add(variable);
-                    Visit(node.Right);
-                    return node;
-                }
-            }
-            return base.VisitBinary(node);
+            if (node is not { NodeType: ExpressionType.Assign, Left: ParameterExpression variable } || !IsRectangular(variable)) return base.VisitBinary(node);
+            CountAssignment(node);
+            if (node.Right is NewArrayExpression { NodeType: ExpressionType.NewArrayBounds, Expressions.Count: 2 } created) Candidates[variable] = created;
+            else OtherUses.Add(variable);
+            Visit(node.Right);
+            return node;
         }
 
         protected override Expression VisitIndex(IndexExpression node)
