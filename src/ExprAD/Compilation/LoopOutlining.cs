@@ -85,7 +85,7 @@ internal static class LoopOutlining
     internal static bool JumpsStayInside(Expression statement) => JumpFinder.Targets(statement).All(LabelsDefined.In(statement).Contains);
 
     /// <summary>The labels a subtree defines: its label expressions and its loops' break and continue labels.</summary>
-    private sealed class LabelsDefined : GuardedExpressionVisitor
+    private sealed class LabelsDefined : DistinctNodeFinder
     {
         private readonly HashSet<LabelTarget> _defined = [];
 

@@ -4,7 +4,7 @@ using ExprAD.Diagnostics;
 namespace ExprAD.Lowering;
 
 /// <summary>The loops of a subtree that are not inside another loop of it.</summary>
-internal sealed class OutermostLoops : GuardedExpressionVisitor
+internal sealed class OutermostLoops : DistinctNodeFinder
 {
     private readonly List<LoopExpression> _loops = [];
 

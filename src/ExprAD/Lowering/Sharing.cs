@@ -9,9 +9,8 @@ namespace ExprAD.Lowering;
 /// those passes first ask, in one walk that looks at each node once, whether the tree has a node they want at all, and then
 /// walk it with a budget of visits (<see cref="Budget"/>), leaving the tree as it is when the budget runs out.
 /// </summary>
-internal sealed class Sharing : GuardedExpressionVisitor
+internal sealed class Sharing : DistinctNodeFinder
 {
-    private readonly HashSet<Expression> _seen = new(ReferenceEqualityComparer.Instance);
     private readonly Func<Expression, bool> _wanted;
     private bool _found;
 
@@ -22,14 +21,13 @@ internal sealed class Sharing : GuardedExpressionVisitor
     {
         var walk = new Sharing(wanted);
         walk.Visit(body);
-        budget = new Budget(16 * walk._seen.Count + 10_000);
+        budget = new Budget(16 * walk.DistinctNodes + 10_000);
         return walk._found;
     }
 
     public override Expression? Visit(Expression? node)
     {
-        if (node is null || !_seen.Add(node)) return node;
-        if (_wanted(node)) _found = true;
+        if (node is not null && _wanted(node)) _found = true; // asked once per edge: a node seen before is not descended into
         return base.Visit(node);
     }
 

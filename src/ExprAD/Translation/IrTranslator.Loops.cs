@@ -219,7 +219,7 @@ internal sealed partial class IrTranslator
 }
 
 /// <summary>The variables a subtree assigns (the candidates for loop-carried values).</summary>
-internal sealed class AssignedVariables : GuardedExpressionVisitor
+internal sealed class AssignedVariables : DistinctNodeFinder
 {
     private readonly HashSet<ParameterExpression> _found = new(ReferenceEqualityComparer.Instance);
     private readonly List<ParameterExpression> _ordered = [];
@@ -242,7 +242,7 @@ internal sealed class AssignedVariables : GuardedExpressionVisitor
 }
 
 /// <summary>The labels that gotos in a subtree jump to.</summary>
-internal sealed class JumpFinder : GuardedExpressionVisitor
+internal sealed class JumpFinder : DistinctNodeFinder
 {
     private readonly List<LabelTarget> _targets = [];
 

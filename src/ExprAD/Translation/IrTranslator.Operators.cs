@@ -15,6 +15,10 @@ internal sealed partial class IrTranslator
                 return Convert(node);
             case ExpressionType.Quote or ExpressionType.TypeAs or ExpressionType.Unbox or ExpressionType.Throw:
                 throw Errors.UnsupportedNode(node);
+            case ExpressionType.Increment or ExpressionType.Decrement when node.Method is null && IsPrimitiveNumber(node.Type):
+                // Expression.Increment(e) is e + 1 without assigning it (i + 1 in a loop bound, say): translated as that sum.
+                return Binary(Expression.MakeBinary(node.NodeType == ExpressionType.Increment ? ExpressionType.Add : ExpressionType.Subtract,
+                    node.Operand, Expression.Constant(System.Convert.ChangeType(1, node.Type), node.Type)));
         }
         var operand = Required(node.Operand);
         if (node.Method is not null)
@@ -31,6 +35,8 @@ internal sealed partial class IrTranslator
             _ => throw Errors.UnsupportedNode(node),
         };
     }
+
+    private static bool IsPrimitiveNumber(Type type) => type == typeof(double) || type == typeof(int) || type == typeof(long);
 
     private Value Convert(UnaryExpression node)
     {
