@@ -20,6 +20,46 @@ internal static class Errors
                + "rewrite the call with those, register its derivative with AD.RegisterDerivative, or pass the function as an "
                + "Expression<Func<...>> and call it as g.Compile()(...) or Expression.Invoke so it can be inlined.");
 
+    private static readonly HashSet<string> LoweredLinq =
+        ["Range", "Select", "Zip", "Sum", "Max", "Min", "Average", "Count", "Aggregate"];
+
+    /// <summary>
+    /// A LINQ call that was not lowered to a loop. Names the first operator of the query that is not lowered (in
+    /// <c>x.Where(p).Sum()</c>, Where rather than Sum) and says how to write it with the ones that are.
+    /// </summary>
+    public static NotSupportedException UnsupportedLinq(MethodCallExpression node)
+    {
+        var culprit = node;
+        for (var inner = node; inner.Arguments.Count > 0 && inner.Arguments[0] is MethodCallExpression source
+                               && source.Method.DeclaringType == typeof(Enumerable); inner = source)
+        {
+            if (!IsLowered(source)) culprit = source;
+        }
+        var name = culprit.Method.Name;
+        var hint = name switch
+        {
+            "Where" => "Filter inside the reduction instead: x.Where(v => c(v)).Sum() can be written x.Sum(v => c(v) ? v : 0).",
+            "Skip" or "Take" or "SkipLast" or "TakeLast" => "Reduce over a range of indices instead: x.Skip(k).Sum(v => f(v)) can be written "
+                + "Enumerable.Range(k, x.Length - k).Sum(i => f(x[i])).",
+            "First" or "Last" or "ElementAt" or "FirstOrDefault" or "LastOrDefault" or "Single"
+                => "Index the array instead: x[0], x[x.Length - 1], x[k].",
+            "Any" or "All" => "Count the matches instead: x.Count(v => c(v)) > 0, x.Count(v => c(v)) == x.Length.",
+            "Reverse" => "Index from the end instead: Enumerable.Range(0, n).Select(i => x[n - 1 - i]).",
+            "Zip" when culprit.Arguments.Count != 3 => "Use the overload with a result selector: x.Zip(y, (a, b) => a * b).",
+            "Range" or "Select" or "Zip" => "A sequence is lowered only where Sum, Max, Min, Average, Count or Aggregate consumes it "
+                + "directly, not through ToArray, ToList or another method.",
+            _ when LoweredLinq.Contains(name) => "Its source must be a double[] array, Enumerable.Range, or Select and Zip of those, "
+                + "and a Max or Min selector must return double or int.",
+            _ => "Write the computation with those operators or as an Expression.Loop.",
+        };
+        return new($"ExprAD cannot differentiate the LINQ call {Describe(culprit.Method)}: {Quote(culprit)}. "
+                   + "Differentiate lowers to loops Enumerable.Range, Select (with or without the index), Zip with a result selector, "
+                   + "Sum, Max, Min, Average, Count and Aggregate, over double[] arrays and ranges. " + hint);
+    }
+
+    private static bool IsLowered(MethodCallExpression call)
+        => LoweredLinq.Contains(call.Method.Name) && !(call.Method.Name == "Zip" && call.Arguments.Count != 3);
+
     public static NotSupportedException UnsupportedNode(Expression node, string? hint = null)
         => new($"ExprAD cannot differentiate a {node.NodeType} node ({node.GetType().Name}): {Quote(node)}. "
                + (hint ?? "Rewrite it with arithmetic, System.Math calls, conditionals, blocks and assignments to local variables."));

@@ -163,6 +163,8 @@ internal sealed partial class IrTranslator
 
     private Value? Call(MethodCallExpression node)
     {
+        // A LINQ call left by the lowering with a lambda argument would be refused for the lambda; name the operator instead.
+        if (node.Method.DeclaringType == typeof(Enumerable) && node.Arguments.Any(a => a is LambdaExpression)) throw Errors.UnsupportedLinq(node);
         var args = new List<Value>();
         if (node.Object is not null) args.Add(Required(node.Object));
         args.AddRange(node.Arguments.Select(Required));
@@ -195,7 +197,8 @@ internal sealed partial class IrTranslator
     private Value CallWithoutRule(MethodInfo method, Value[] args, Expression node)
     {
         // The input array passed whole (x.Sum(), MyNorm(x)) carries derivatives just like an active double.
-        if (args.Any(a => a.Active || a == _input) && CarriesDerivative(method.ReturnType)) throw Errors.NoDerivativeRule(method, node);
+        if (args.Any(a => a.Active || a == _input) && CarriesDerivative(method.ReturnType))
+            throw method.DeclaringType == typeof(Enumerable) && node is MethodCallExpression call ? Errors.UnsupportedLinq(call) : Errors.NoDerivativeRule(method, node);
         return _builder.Call(method, args, pure: false, active: false);
     }
 
