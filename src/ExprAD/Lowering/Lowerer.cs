@@ -82,7 +82,7 @@ internal sealed class Lowerer : GuardedExpressionVisitor
                 return Expression.Call(MathMethods.Pow, Visit(node.Left)!, Visit(node.Right)!);
         }
         if (CompoundAssignments.TryGetValue(node.NodeType, out var binary) && node.Left is ParameterExpression variable
-            && node.Method is null && node.Conversion is null)
+            && IsBuiltIn(node) && node.Conversion is null)
         {
             var right = Visit(node.Right)!;
             var value = binary == ExpressionType.Power
@@ -91,7 +91,7 @@ internal sealed class Lowerer : GuardedExpressionVisitor
             return Expression.Assign(variable, value);
         }
         if (CompoundAssignments.TryGetValue(node.NodeType, out var elementBinary) && node.Left is IndexExpression { Indexer: null, Arguments.Count: 1 } element
-            && node.Method is null && node.Conversion is null)
+            && IsBuiltIn(node) && node.Conversion is null)
         {
             // a[i] op= v  ==>  { t = i; a[t] = a[t] op v }: the index is evaluated once, as C# does.
             var array = Visit(element.Object)!;
@@ -106,6 +106,9 @@ internal sealed class Lowerer : GuardedExpressionVisitor
         return base.VisitBinary(node);
     }
 
+    /// <summary>No user-defined operator: Expression.PowerAssign on doubles names Math.Pow as its method, which is the built-in one.</summary>
+    private static bool IsBuiltIn(BinaryExpression node) => node.Method is null || node.Method == MathMethods.Pow;
+
     protected override Expression VisitUnary(UnaryExpression node)
     {
         if (node.Operand is ParameterExpression variable && node.Method is null && IncrementKinds.TryGetValue(node.NodeType, out var kind))
@@ -116,6 +119,21 @@ internal sealed class Lowerer : GuardedExpressionVisitor
             if (!kind.Post) return updated;
             var old = Expression.Variable(variable.Type, "old");
             return Expression.Block(variable.Type, [old], Expression.Assign(old, variable), updated, old);
+        }
+        if (node.Operand is IndexExpression { Indexer: null, Arguments.Count: 1 } element && node.Method is null
+            && IncrementKinds.TryGetValue(node.NodeType, out var elementKind))
+        {
+            // ++a[i] / a[i]++: the index is evaluated once, as C# does; the value of a post-increment is the old element.
+            var array = Visit(element.Object)!;
+            var index = Expression.Variable(element.Arguments[0].Type, "index");
+            var target = Expression.ArrayAccess(array, index);
+            var old = Expression.Variable(element.Type, "old");
+            var one = Expression.Constant(Convert.ChangeType(1, element.Type), element.Type);
+            return Expression.Block(element.Type, [index, old],
+                Expression.Assign(index, Visit(element.Arguments[0])!),
+                Expression.Assign(old, target),
+                Expression.Assign(target, elementKind.Increment ? Expression.Add(old, one) : Expression.Subtract(old, one)),
+                elementKind.Post ? old : target);
         }
         return base.VisitUnary(node);
     }
@@ -131,6 +149,12 @@ internal sealed class Lowerer : GuardedExpressionVisitor
         [ExpressionType.DivideAssign] = ExpressionType.Divide,
         [ExpressionType.ModuloAssign] = ExpressionType.Modulo,
         [ExpressionType.PowerAssign] = ExpressionType.Power,
+        // On int counters and bool flags.
+        [ExpressionType.LeftShiftAssign] = ExpressionType.LeftShift,
+        [ExpressionType.RightShiftAssign] = ExpressionType.RightShift,
+        [ExpressionType.AndAssign] = ExpressionType.And,
+        [ExpressionType.OrAssign] = ExpressionType.Or,
+        [ExpressionType.ExclusiveOrAssign] = ExpressionType.ExclusiveOr,
     };
 
     private static readonly Dictionary<ExpressionType, (bool Increment, bool Post)> IncrementKinds = new()

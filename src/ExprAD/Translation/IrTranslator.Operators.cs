@@ -36,6 +36,12 @@ internal sealed partial class IrTranslator
         };
     }
 
+    private static bool IsCompoundAssignment(ExpressionType type) => type is ExpressionType.AddAssign or ExpressionType.AddAssignChecked
+        or ExpressionType.SubtractAssign or ExpressionType.SubtractAssignChecked or ExpressionType.MultiplyAssign
+        or ExpressionType.MultiplyAssignChecked or ExpressionType.DivideAssign or ExpressionType.ModuloAssign or ExpressionType.PowerAssign
+        or ExpressionType.LeftShiftAssign or ExpressionType.RightShiftAssign or ExpressionType.AndAssign or ExpressionType.OrAssign
+        or ExpressionType.ExclusiveOrAssign;
+
     private static bool IsPrimitiveNumber(Type type) => type == typeof(double) || type == typeof(int) || type == typeof(long);
 
     private Value Convert(UnaryExpression node)
@@ -54,6 +60,11 @@ internal sealed partial class IrTranslator
 
     private Value Binary(BinaryExpression node)
     {
+        // The lowering rewrites compound assignments of variables and array elements; one left here (of a field, with a
+        // user-defined operator or a conversion) would otherwise compute its value and drop the assignment.
+        if (IsCompoundAssignment(node.NodeType))
+            throw Errors.UnsupportedNode(node, "Compound assignments are supported on local variables and elements of local arrays, "
+                + "with the built-in operators; write v = v op e.");
         var left = Required(node.Left);
         var right = Required(node.Right);
         if (node.Method is not null)
