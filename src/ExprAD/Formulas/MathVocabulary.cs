@@ -28,6 +28,8 @@ internal static class MathVocabulary
         Unary("floor", "Math.Floor"), Unary("ceil", "Math.Ceiling"), Unary("round", "Math.Round"),
         new FormulaFunction("sign", 1, 1, "Math.Sign", ReturnsInt: true),
         Binary("hypot", "Double.Hypot"),
+        // exp(x) - 1 and log(1 + x) without the cancellation near x = 0.
+        Unary("expm1", "Double.ExpM1"), Unary("log1p", "Double.LogP1"),
     }.ToDictionary(f => f.Name, StringComparer.Ordinal);
 
     public static readonly IReadOnlyDictionary<string, double> Constants = new Dictionary<string, double>(StringComparer.Ordinal)

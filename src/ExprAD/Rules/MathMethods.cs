@@ -11,6 +11,7 @@ internal static class MathMethods
     public static readonly MethodInfo Cosh = Unary(nameof(Math.Cosh));
     public static readonly MethodInfo Sqrt = Unary(nameof(Math.Sqrt));
     public static readonly MethodInfo Log = Unary(nameof(Math.Log));
+    public static readonly MethodInfo Exp = Unary(nameof(Math.Exp));
     public static readonly MethodInfo Truncate = Unary(nameof(Math.Truncate));
     public static readonly MethodInfo Pow = Binary(nameof(Math.Pow));
 

@@ -76,12 +76,63 @@ internal static class MathRules
             return [b.Select(atOrigin, zero, b.Divide(a[0], r)), b.Select(atOrigin, zero, b.Divide(a[1], r))];
         }));
 
+        foreach (var rule in DoubleOnlyRules()) yield return rule;
+
         yield return (Formulas.FormulaMath.SignMethod, new DerivativeRule("sign", null));
 
         foreach (var name in new[] { "Floor", "Ceiling", "Truncate", "Round" })
             foreach (var method in typeof(Math).GetMethods().Where(m => m.Name == name && m.ReturnType == typeof(double)))
                 yield return (method, new DerivativeRule($"Math.{name}({string.Join(", ", method.GetParameters().Select(p => p.ParameterType.Name))})", null));
     }
+
+    /// <summary>
+    /// Generic-math functions that exist on <see cref="double"/> only: the accurate forms near zero numerical code uses
+    /// (<c>double.ExpM1</c>, <c>double.LogP1</c>, ...), the pi-scaled trigonometric functions, <c>RootN</c> and <c>Lerp</c>.
+    /// Each partial calls only functions that have rules themselves, so second derivatives work as for the others.
+    /// </summary>
+    private static IEnumerable<(MethodInfo, DerivativeRule)> DoubleOnlyRules()
+    {
+        var pi = Math.PI;
+        yield return OnDouble("ExpM1", (b, a, r) => [Call(b, MathMethods.Exp, a[0])]);
+        yield return OnDouble("Exp2", (b, a, r) => [b.Multiply(b.Double(Ln2), r)]);
+        yield return OnDouble("Exp10", (b, a, r) => [b.Multiply(b.Double(Ln10), r)]);
+        yield return OnDouble("Exp2M1", (b, a, r) => [b.Multiply(b.Double(Ln2), Call(b, DoubleMethod("Exp2"), a[0]))]);
+        yield return OnDouble("Exp10M1", (b, a, r) => [b.Multiply(b.Double(Ln10), Call(b, DoubleMethod("Exp10"), a[0]))]);
+        yield return OnDouble("LogP1", (b, a, r) => [b.Divide(b.Double(1), b.Add(b.Double(1), a[0]))]);
+        yield return OnDouble("Log2P1", (b, a, r) => [b.Divide(b.Double(1 / Ln2), b.Add(b.Double(1), a[0]))]);
+        yield return OnDouble("Log10P1", (b, a, r) => [b.Divide(b.Double(1 / Ln10), b.Add(b.Double(1), a[0]))]);
+        yield return OnDouble("SinPi", (b, a, r) => [b.Multiply(b.Double(pi), Call(b, DoubleMethod("CosPi"), a[0]))]);
+        yield return OnDouble("CosPi", (b, a, r) => [b.Negate(b.Multiply(b.Double(pi), Call(b, DoubleMethod("SinPi"), a[0])))]);
+        yield return OnDouble("TanPi", (b, a, r) => [b.Multiply(b.Double(pi), b.Add(b.Double(1), b.Multiply(r, r)))]);
+        yield return OnDouble("AsinPi", (b, a, r) => [b.Divide(b.Double(1 / pi), Call(b, MathMethods.Sqrt, OneMinusSquare(b, a[0])))]);
+        yield return OnDouble("AcosPi", (b, a, r) => [b.Divide(b.Double(-1 / pi), Call(b, MathMethods.Sqrt, OneMinusSquare(b, a[0])))]);
+        yield return OnDouble("AtanPi", (b, a, r) => [b.Divide(b.Double(1 / pi), b.Add(b.Double(1), b.Multiply(a[0], a[0])))]);
+        yield return OnDouble("Atan2Pi", (b, a, r) =>
+        {
+            // atan2(y, x) / pi, scaled by hypot as Atan2's partials are.
+            var (y, x) = (a[0], a[1]);
+            var norm = b.MathCall(Hypot, x, y);
+            var scaled = b.Multiply(norm, b.Double(pi));
+            return [b.Divide(b.Divide(x, norm), scaled), b.Negate(b.Divide(b.Divide(y, norm), scaled))];
+        }, typeof(double), typeof(double));
+        yield return OnDouble("DegreesToRadians", (b, a, r) => [b.Double(pi / 180)]);
+        yield return OnDouble("RadiansToDegrees", (b, a, r) => [b.Double(180 / pi)]);
+        // Lerp(a, b, t) = a (1 - t) + b t.
+        yield return OnDouble("Lerp", (b, a, r) => [b.Subtract(b.Double(1), a[2]), a[2], b.Subtract(a[1], a[0])],
+            typeof(double), typeof(double), typeof(double));
+        // RootN(a, n) = a^(1/n): 1 / (n r^(n-1)), which is +infinity at a = 0 like Sqrt' and Cbrt'; n is an int, no partial.
+        yield return OnDouble("RootN", (b, a, r) =>
+        {
+            var n = b.Convert(a[1], typeof(double));
+            return [b.Divide(b.Double(1), b.Multiply(n, b.MathCall(MathMethods.Pow, r, b.Subtract(n, b.Double(1))))), null];
+        }, typeof(double), typeof(int));
+    }
+
+    private static MethodInfo DoubleMethod(string name, params Type[] parameters)
+        => typeof(double).GetMethod(name, BindingFlags.Public | BindingFlags.Static, parameters.Length == 0 ? [typeof(double)] : parameters)!;
+
+    private static (MethodInfo, DerivativeRule) OnDouble(string name, PartialsBuilder partials, params Type[] parameters)
+        => (DoubleMethod(name, parameters), new DerivativeRule($"double.{name}", partials));
 
     private static Value?[] PowPartials(IrBuilder b, Value[] a, Value r)
     {

@@ -22,6 +22,7 @@ public class FormulaDerivativeTests
         "-x^2 + 2^-y",
         "sum(i, 1, 4, x^i / i) + prod(k, 1, 3, y + k)",
         "x*y*z - (x + y + z)/3",
+        "expm1(x*y) * log1p(z)",
     };
 
     [Theory]

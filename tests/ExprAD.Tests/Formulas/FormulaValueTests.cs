@@ -48,6 +48,8 @@ public class FormulaValueTests
         { "pow(z, x) + min(x, y) + max(x, y)", Math.Pow(Z, X) + Math.Min(X, Y) + Math.Max(X, Y) },
         { "floor(y) + ceil(y) + round(z) + sign(y)", Math.Floor(Y) + Math.Ceiling(Y) + Math.Round(Z) + Math.Sign(Y) },
         { "hypot(x, y)", double.Hypot(X, Y) },
+        { "expm1(x) + log1p(z)", double.ExpM1(X) + double.LogP1(Z) },
+        { "expm1(1e-10) + log1p(1e-12)", double.ExpM1(1e-10) + double.LogP1(1e-12) },
         { "x < y ? x : y", X < Y ? X : Y },
         { "x > y ? 1 : 2", 1.0 },
         { "x <= 0.7 && y >= -1.3 ? 1 : 0", 1.0 },

@@ -15,7 +15,7 @@ public class RandomFormulaTests
 
     private static readonly string[] Functions =
         ["sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "exp", "log", "log10", "log2", "sqrt", "cbrt",
-         "abs", "pow", "min", "max", "floor", "ceil", "round", "sign", "hypot"];
+         "abs", "pow", "min", "max", "floor", "ceil", "round", "sign", "hypot", "expm1", "log1p"];
 
     private static readonly string[] SoupTokens =
         ["x", "y", "n", "i", "k", "x[", "]", "x[i]", "x[0]", "x[n-1]", "0", "1", "2.5", "1e3", "1e309", "1e-320", ".5", "pi", "e",

@@ -11,8 +11,15 @@ public class RuleTableTests
     public static TheoryData<string> RuleNames => new(RuleSpec.All.Select(s => s.Rule));
 
     private static IEnumerable<string> RulesInTable()
-        => RuleTable.MethodRules.Select(r => r.Value.Name).Where(n => !n.StartsWith("double.", StringComparison.Ordinal) || n == "double.Hypot")
+        => RuleTable.MethodRules.Where(r => !IsAliasOfAMathFunction(r.Key)).Select(r => r.Value.Name)
             .Concat(RuleTable.OperatorRules.Values.Select(r => r.Name));
+
+    /// <summary>double.Sin and the like, which share Math.Sin's rule; double.ExpM1 or double.Hypot have no Math twin and rules of their own.</summary>
+    private static bool IsAliasOfAMathFunction(System.Reflection.MethodInfo method)
+        => method.DeclaringType == typeof(double) && MathTwin(method) is not null;
+
+    private static System.Reflection.MethodInfo? MathTwin(System.Reflection.MethodInfo method)
+        => typeof(Math).GetMethod(method.Name, method.GetParameters().Select(p => p.ParameterType).ToArray());
 
     [Fact]
     public void EveryRuleHasATestEntry()
@@ -90,12 +97,12 @@ public class RuleTableTests
     [Fact]
     public void DoubleAliasesOfMathFunctionsUseTheSameRules()
     {
-        var aliases = RuleTable.MethodRules.Where(r => r.Key.DeclaringType == typeof(double) && r.Value.Name != "double.Hypot").ToList();
+        var aliases = RuleTable.MethodRules.Where(r => IsAliasOfAMathFunction(r.Key)).ToList();
         Assert.NotEmpty(aliases);
         var random = new Random(7);
         foreach (var (alias, _) in aliases)
         {
-            var math = typeof(Math).GetMethod(alias.Name, alias.GetParameters().Select(p => p.ParameterType).ToArray())!;
+            var math = MathTwin(alias)!;
             var x = Expression.Parameter(typeof(double[]), "x");
             // Argument i is x[i] + 2i, so Clamp gets min < max and Log gets a base above 1.
             var args = alias.GetParameters().Select((p, i) => p.ParameterType == typeof(double)
