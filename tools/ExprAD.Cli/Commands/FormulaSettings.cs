@@ -7,7 +7,7 @@ namespace ExprAD.Cli.Commands;
 public class FormulaSettings : CommandSettings
 {
     [CommandArgument(0, "<formula>")]
-    [Description("The formula, quoted for the shell: numbers, variables, + - * / ^, sin cos tan asin acos atan atan2 sinh cosh tanh exp log log10 log2 sqrt cbrt abs pow min max floor ceil round sign hypot, pi, e, comparisons, && || !, c ? a : b; in vector formulas x[[i]], n, sum(i, from, to, body) and prod(...).")]
+    [Description("The formula, quoted for the shell: numbers, variables, + - * / ^, sin cos tan asin acos atan atan2 sinh cosh tanh exp log log10 log2 sqrt cbrt abs pow min max floor ceil round sign hypot expm1 log1p, pi, e, comparisons, && || !, c ? a : b; in vector formulas x[[i]], n, sum(i, from, to, body) and prod(...).")]
     public string Formula { get; set; } = "";
 
     /// <summary>
