@@ -14,6 +14,19 @@ public class LeastSquaresTests
         Assert.Equal(1.0, result.Value, 1e-8);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Running_out_of_iterations_says_so_in_the_minimizers_words(int limit)
+    {
+        // Levenberg-Marquardt said ExceedIterations, or ManuallyStopped for a limit of 0.
+        var report = Optimize.LeastSquaresDetailed(x => new[] { 10 * (x[1] - x[0] * x[0]), 1 - x[0] }, [-1.2, 1], new OptimizationOptions { MaxIterations = limit });
+        Assert.False(report.Converged);
+        Assert.Equal(limit, report.Iterations);
+        Assert.Equal("iteration limit reached", report.StopReason);
+        if (limit == 0) Assert.Equal([-1.2, 1], report.X);
+    }
+
     [Fact]
     public void Rosenbrock_as_residuals()
     {

@@ -68,6 +68,38 @@ public class MinimizeTests
         Assert.True(report.Value < 24.2, $"value {report.Value}");  // f(x0) = 24.2
         Assert.Equal(report.Value, AD.Compile(Rosenbrock)(report.X));
     }
+
+    public static TheoryData<string> Methods => new() { "LBfgs", "Bfgs", "Newton", "bounded" };
+
+    private static OptimizationOptions With(string method, int maxIterations) => method == "bounded"
+        ? new OptimizationOptions { MaxIterations = maxIterations, LowerBounds = [-5, -5], UpperBounds = [5, 5] }
+        : new OptimizationOptions { MaxIterations = maxIterations, Method = Enum.Parse<MinimizationMethod>(method) };
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void Every_method_stopped_by_its_limit_says_so_and_reports_that_many_iterations(string method)
+    {
+        // MathNet's L-BFGS used to name the convergence test it was checking ("AbsoluteGradient") when it ran out.
+        var report = Optimize.MinimizeDetailed(Rosenbrock, [-1.2, 1], With(method, 5));
+        Assert.False(report.Converged);
+        Assert.Equal(5, report.Iterations);
+        Assert.Equal("iteration limit reached", report.StopReason);
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void A_limit_of_zero_iterations_returns_the_starting_point(string method)
+    {
+        // MathNet took one step with a limit of 0.
+        var report = Optimize.MinimizeDetailed(Rosenbrock, [-1.2, 1], With(method, 0));
+        Assert.Equal([-1.2, 1], report.X);
+        Assert.Equal(24.2, report.Value, 12);
+        Assert.Equal(0, report.Iterations);
+        Assert.False(report.Converged);
+        Assert.Equal("iteration limit reached", report.StopReason);
+        // At a minimum, zero iterations are enough.
+        Assert.True(Optimize.MinimizeDetailed(Rosenbrock, [1.0, 1], With(method, 0)).Converged, method);
+    }
 }
 
 public class FixedApiTests

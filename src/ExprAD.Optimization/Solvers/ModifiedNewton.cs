@@ -57,6 +57,8 @@ internal sealed class ModifiedNewton(ScalarObjective objective, OptimizationOpti
             if (largestStep <= options.StepTolerance) return Report(x, f, tracker.Count, true, "step below tolerance");
             if (decrease <= options.FunctionTolerance * Math.Max(1, Math.Abs(f))) return Report(x, f, tracker.Count, true, "decrease below tolerance");
         }
+        // The last step (or, with a limit of 0, the start) may have landed where the gradient test holds.
+        if (InfinityNorm(g) <= options.GradientTolerance * Math.Max(1, Math.Abs(f))) return Report(x, f, tracker.Count, true, "gradient below tolerance");
         return Report(x, f, tracker.Count, false, "iteration limit reached");
     }
 

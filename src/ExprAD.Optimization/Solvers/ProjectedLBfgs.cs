@@ -59,6 +59,8 @@ internal sealed class ProjectedLBfgs(ScalarObjective objective, double[] lower, 
             if (largestStep <= options.StepTolerance) return Report(x, f, tracker.Count, true, "step below tolerance");
             if (decrease <= options.FunctionTolerance * Math.Max(1, Math.Abs(f))) return Report(x, f, tracker.Count, true, "decrease below tolerance");
         }
+        // The last step (or, with a limit of 0, the start) may have landed where the gradient test holds.
+        if (ProjectedGradientNorm(x, g) <= options.GradientTolerance * Math.Max(1, Math.Abs(f))) return Report(x, f, tracker.Count, true, "projected gradient below tolerance");
         return Report(x, f, tracker.Count, false, "iteration limit reached");
     }
 
