@@ -94,7 +94,8 @@ public class MinimizeCommandTests
         var result = ToolRunner.Run("minimize", Rosenbrock, "--from", "x=-1.2,y=1", "--method", method, "--max-iterations", "1");
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Equal("no", Line(result.Stdout, "converged"));
-        Assert.Contains("iteration", Line(result.Stdout, "stop reason"), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("iteration limit (1) reached", Line(result.Stdout, "stop reason"));
+        Assert.Equal("1", Line(result.Stdout, "iterations"));
         Assert.True(Number(result.Stdout, "value") > 1e-3, result.Stdout);
     }
 

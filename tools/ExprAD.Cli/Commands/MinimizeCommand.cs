@@ -52,16 +52,9 @@ public sealed class MinimizeCommand : FormulaCommand<MinimizeSettings>
         return report.Converged ? 0 : ErrorReport.Failure;
     }
 
-    /// <summary>
-    /// The solver's reason, except at the iteration limit: MathNet's L-BFGS can run past it and then name a
-    /// convergence test ("AbsoluteGradient") that the library does not accept, which would read as a contradiction
-    /// next to "converged = no".
-    /// </summary>
+    /// <summary>The solver's reason, with the limit named when it ran out of iterations.</summary>
     private static string StopReason(OptimizationReport report, int maxIterations)
-        => !report.Converged && report.Iterations >= maxIterations
-            && !report.StopReason.Contains("iteration", StringComparison.OrdinalIgnoreCase)
-            ? $"iteration limit ({maxIterations}) reached (solver's exit condition: {report.StopReason})"
-            : report.StopReason;
+        => report.StopReason == "iteration limit reached" ? $"iteration limit ({maxIterations}) reached" : report.StopReason;
 
     private static string Name(MinimizationMethod method) => method switch
     {
