@@ -21,7 +21,7 @@ internal static class Errors
                + "Expression<Func<...>> and call it as g.Compile()(...) or Expression.Invoke so it can be inlined.");
 
     private static readonly HashSet<string> LoweredLinq =
-        ["Range", "Select", "Zip", "Sum", "Max", "Min", "Average", "Count", "Aggregate"];
+        ["Range", "Select", "Zip", "Sum", "Max", "Min", "Average", "Count", "Aggregate", "ToArray"];
 
     /// <summary>
     /// A LINQ call that was not lowered to a loop. Names the first operator of the query that is not lowered (in
@@ -47,14 +47,14 @@ internal static class Errors
             "Reverse" => "Index from the end instead: Enumerable.Range(0, n).Select(i => x[n - 1 - i]).",
             "Zip" when culprit.Arguments.Count != 3 => "Use the overload with a result selector: x.Zip(y, (a, b) => a * b).",
             "Range" or "Select" or "Zip" => "A sequence is lowered only where Sum, Max, Min, Average, Count or Aggregate consumes it "
-                + "directly, not through ToArray, ToList or another method.",
+                + "directly (or ToArray makes it an array), not through ToList or another method.",
             _ when LoweredLinq.Contains(name) => "Its source must be a double[] array, Enumerable.Range, or Select and Zip of those, "
                 + "and a Max or Min selector must return double or int.",
             _ => "Write the computation with those operators or as an Expression.Loop.",
         };
         return new($"ExprAD cannot differentiate the LINQ call {Describe(culprit.Method)}: {Quote(culprit)}. "
                    + "Differentiate lowers to loops Enumerable.Range, Select (with or without the index), Zip with a result selector, "
-                   + "Sum, Max, Min, Average, Count and Aggregate, over double[] arrays and ranges. " + hint);
+                   + "Sum, Max, Min, Average, Count, Aggregate and ToArray, over double[] arrays and ranges. " + hint);
     }
 
     private static bool IsLowered(MethodCallExpression call)

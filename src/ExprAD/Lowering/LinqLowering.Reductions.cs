@@ -35,6 +35,7 @@ internal static partial class LinqLowering
                 Kind.Min when reduction.ValueType == typeof(double) => MinOfDoubles(source, isSpan),
                 Kind.Max or Kind.Min => MaxOrMinOfInts(source, reduction.Kind == Kind.Max),
                 Kind.Count => Count(source, reduction.Predicate),
+                Kind.ToArray => ToArray(source),
                 _ => Aggregate(source, reduction, accumulator),
             };
             _outer.Add(result);
@@ -50,6 +51,16 @@ internal static partial class LinqLowering
                 type == typeof(double) ? Expression.Add(sum, element) : Expression.AddChecked(sum, element))));
             AddEnd(source, i);
             return sum;
+        }
+
+        /// <summary>A new array of the sequence's length, element i written in iteration i: what LINQ's ToArray returns.</summary>
+        private Expression ToArray(Sequence source)
+        {
+            var array = _outer.Local(typeof(double[]), "array");
+            _outer.Add(Expression.Assign(array, Expression.NewArrayBounds(typeof(double), _end)));
+            var i = Loop(source, (body, element, index) => body.Add(Expression.Assign(Expression.ArrayAccess(array, index), element)));
+            AddEnd(source, i);
+            return array;
         }
 
         /// <summary>

@@ -4,7 +4,7 @@ using System.Reflection;
 namespace ExprAD.Lowering;
 
 /// <summary>
-/// Rewrites LINQ-to-Objects reductions (Sum, Max, Min, Average, Count, Aggregate) over double arrays,
+/// Rewrites LINQ-to-Objects reductions (Sum, Max, Min, Average, Count, Aggregate, and ToArray of doubles) over double arrays,
 /// <c>Enumerable.Range</c>, and lazy <c>Select</c>/<c>Zip</c> compositions of them into one fused
 /// <see cref="LoopExpression"/> each: C# expression lambdas cannot contain statements, so LINQ is the only
 /// way users can write a loop there. The loop reproduces LINQ to Objects exactly: the same operations in
@@ -35,7 +35,7 @@ internal static partial class LinqLowering
         return source is null ? null : new LoopWriter(visitor).Write(reduction, source);
     }
 
-    private enum Kind { Sum, Max, Min, Average, Count, Aggregate }
+    private enum Kind { Sum, Max, Min, Average, Count, Aggregate, ToArray }
 
     /// <param name="Kind">Which reduction.</param>
     /// <param name="Type">The reduction's result type.</param>
@@ -81,6 +81,9 @@ internal static partial class LinqLowering
                         => new Reduction(Kind.Aggregate, method.ReturnType, method.GetGenericArguments()[1], Seed: args[1], Func: func, ResultSelector: result),
                     _ => null,
                 };
+            case nameof(Enumerable.ToArray) when method.IsGenericMethod && args.Count == 1 && method.GetGenericArguments()[0] == typeof(double):
+                // A vector function's natural form, x => data.Select(t => ...).ToArray(): a local array filled by one loop.
+                return new Reduction(Kind.ToArray, typeof(double[]), typeof(double));
             default:
                 return null;
         }

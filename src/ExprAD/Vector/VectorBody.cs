@@ -39,5 +39,6 @@ internal static class VectorBody
     private static NotSupportedException NotAVector(Expression body)
         => Errors.UnsupportedNode(body,
             "A vector function must return its values as an array initializer, x => new[] { f0, f1, ... }, "
-            + "optionally at the end of a block that computes shared values first.");
+            + "optionally at the end of a block that computes shared values first, as a local new double[m] it fills, "
+            + "or as ToArray() of a LINQ Select or Zip, x => data.Select(t => ...).ToArray().");
 }

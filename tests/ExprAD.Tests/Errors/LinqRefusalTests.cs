@@ -24,7 +24,7 @@ public class LinqRefusalTests
         { "All", x => x.All(v => v > 3) ? x[0] : x[1], "Enumerable.All", "x.Count(v => c(v)) == x.Length" },
         { "Reverse", x => x.Reverse().Select((v, i) => v * i).Sum(), "Enumerable.Reverse", "x[n - 1 - i]" },
         { "Zip without a result selector", x => x.Zip(Data).Sum(t => t.First * t.Second), "Enumerable.Zip", "x.Zip(y, (a, b) => a * b)" },
-        { "ToArray between", x => x.Select(v => v * v).ToArray().Sum(), "Enumerable.Select", "not through ToArray" },
+        { "ToList between", x => x.Select(v => v * v).ToList().Sum(), "Enumerable.Select", "not through ToList" },
         { "OrderBy", x => x.OrderBy(v => v).Sum(), "Enumerable.OrderBy", "as an Expression.Loop" },
     };
 

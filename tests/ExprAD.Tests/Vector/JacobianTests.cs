@@ -173,6 +173,53 @@ public class JacobianTests
         Assert.Equal(expectedValues, f.Compile()(point));
     }
 
+    /// <summary>Vector functions written with LINQ's ToArray, the natural form in an expression lambda; they were refused.</summary>
+    public static TheoryData<string> LinqVectorFunctions => new() { "squares", "differences", "residuals over data", "zip with data" };
+
+    private static readonly double[] Times = [0.0, 0.5, 1.0, 1.5, 2.0];
+    private static readonly double[] Observed = [2.0, 1.6, 1.2, 1.0, 0.7];
+
+    [Theory]
+    [MemberData(nameof(LinqVectorFunctions))]
+    public void ToArrayOfASelectOrZipHasTheJacobianOfTheSameFunctionWrittenOut(string name)
+    {
+        (Expression<Func<double[], double[]>> linq, Func<double[], double[,]> exact, int n) = name switch
+        {
+            "squares" => ((Expression<Func<double[], double[]>>)(x => x.Select(v => v * v).ToArray()),
+                (Func<double[], double[,]>)(x => Diagonal(x.Select(v => 2 * v).ToArray())), 4),
+            "differences" => (x => Enumerable.Range(0, x.Length - 1).Select(i => x[i + 1] - x[i] * x[i]).ToArray(),
+                x =>
+                {
+                    var j = new double[x.Length - 1, x.Length];
+                    for (var i = 0; i < x.Length - 1; i++) (j[i, i], j[i, i + 1]) = (-2 * x[i], 1);
+                    return j;
+                }, 5),
+            "residuals over data" => (p => Times.Select((t, i) => p[0] * Math.Exp(-p[1] * t) - Observed[i]).ToArray(),
+                p =>
+                {
+                    var j = new double[Times.Length, 2];
+                    for (var i = 0; i < Times.Length; i++) (j[i, 0], j[i, 1]) = (Math.Exp(-p[1] * Times[i]), -p[0] * Times[i] * Math.Exp(-p[1] * Times[i]));
+                    return j;
+                }, 2),
+            _ => (x => x.Zip(Observed, (a, b) => a * b + Math.Sin(a)).ToArray(),
+                x => Diagonal(x.Select((v, i) => Observed[i] + Math.Cos(v)).ToArray()), 3),
+        };
+        var point = FiniteDifferences.RandomPoint(new Random(name.Length), n, -1, 1);
+        var expectedValues = linq.Compile()(point);
+        var values = new double[expectedValues.Length];
+        var jacobian = new double[expectedValues.Length, n];
+        AD.Jacobian(linq)(point, values, jacobian);
+        Assert.Equal(expectedValues, values);
+        AssertClose(exact(point), jacobian, 1e-15);
+    }
+
+    private static double[,] Diagonal(double[] d)
+    {
+        var m = new double[d.Length, d.Length];
+        for (var i = 0; i < d.Length; i++) m[i, i] = d[i];
+        return m;
+    }
+
     [Fact]
     public void AFilledArrayMustMatchTheValuesLength()
     {
