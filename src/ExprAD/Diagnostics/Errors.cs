@@ -21,7 +21,7 @@ internal static class Errors
                + "Expression<Func<...>> and call it as g.Compile()(...) or Expression.Invoke so it can be inlined.");
 
     private static readonly HashSet<string> LoweredLinq =
-        ["Range", "Select", "Zip", "Sum", "Max", "Min", "Average", "Count", "Aggregate", "ToArray"];
+        ["Range", "Select", "Where", "Zip", "Sum", "Max", "Min", "Average", "Count", "Aggregate", "ToArray"];
 
     /// <summary>
     /// A LINQ call that was not lowered to a loop. Names the first operator of the query that is not lowered (in
@@ -36,9 +36,12 @@ internal static class Errors
             if (!IsLowered(source)) culprit = source;
         }
         var name = culprit.Method.Name;
+        var filtered = IsLowered(culprit) && Chain(node).Any(c => c.Method.Name == "Where");
         var hint = name switch
         {
-            "Where" => "Filter inside the reduction instead: x.Where(v => c(v)).Sum() can be written x.Sum(v => c(v) ? v : 0).",
+            _ when filtered => "After a Where, positions are the filter's: a Select or Where with an index, a Zip, or ToArray cannot "
+                + "follow it. Put those before the Where, or filter inside the reduction: x.Where(v => c(v)).Select((v, i) => f(v, i)) "
+                + "as x.Select((v, i) => c(v) ? f(v, i) : 0).",
             "Skip" or "Take" or "SkipLast" or "TakeLast" => "Reduce over a range of indices instead: x.Skip(k).Sum(v => f(v)) can be written "
                 + "Enumerable.Range(k, x.Length - k).Sum(i => f(x[i])).",
             "First" or "Last" or "ElementAt" or "FirstOrDefault" or "LastOrDefault" or "Single"
@@ -53,8 +56,16 @@ internal static class Errors
             _ => "Write the computation with those operators or as an Expression.Loop.",
         };
         return new($"ExprAD cannot differentiate the LINQ call {Describe(culprit.Method)}: {Quote(culprit)}. "
-                   + "Differentiate lowers to loops Enumerable.Range, Select (with or without the index), Zip with a result selector, "
+                   + "Differentiate lowers to loops Enumerable.Range, Select (with or without the index), Where, Zip with a result selector, "
                    + "Sum, Max, Min, Average, Count, Aggregate and ToArray, over double[] arrays and ranges. " + hint);
+    }
+
+    /// <summary>The query's LINQ calls from <paramref name="node"/> down its sources.</summary>
+    private static IEnumerable<MethodCallExpression> Chain(MethodCallExpression node)
+    {
+        for (Expression? call = node; call is MethodCallExpression c && c.Method.DeclaringType == typeof(Enumerable);
+             call = c.Arguments.Count > 0 ? c.Arguments[0] : null)
+            yield return c;
     }
 
     private static bool IsLowered(MethodCallExpression call)

@@ -5,14 +5,28 @@ namespace ExprAD.Lowering;
 internal static partial class LinqLowering
 {
     /// <summary>Writes one reduction as a block around one loop; every local is a fresh variable of this writer.</summary>
-    private sealed class LoopWriter(ExpressionVisitor visitor)
+    private sealed class LoopWriter(ExpressionVisitor visitor, Filter? filter)
     {
         private readonly Code _outer = new();
         private ParameterExpression _end = null!;
+        private Filter? _filter = filter;
+
+        /// <summary>With a filter, how many elements it kept so far: the length that emptiness and Average use.</summary>
+        private ParameterExpression? _kept;
+
+        /// <summary>The number of elements the reduction sees: the sequence's length, or what the filter kept.</summary>
+        private Expression Seen => _kept ?? (Expression)_end;
 
         public Expression Write(Reduction reduction, Sequence source)
         {
             source.Prepare(_outer, visitor);
+            if (_filter is not null)
+            {
+                // Where checks its source when the query is built, before the reduction's own arguments are evaluated.
+                source.CheckNotNull(_outer, "source");
+                _kept = _outer.Local(typeof(int), "kept");
+                _outer.Add(Expression.Assign(_kept, Expression.Constant(0)));
+            }
             // C# evaluates Aggregate's seed after the source; LINQ checks its arguments after that.
             ParameterExpression? accumulator = null;
             if (reduction.Seed is not null)
@@ -20,11 +34,15 @@ internal static partial class LinqLowering
                 accumulator = _outer.Local(reduction.ValueType, "acc");
                 _outer.Add(Expression.Assign(accumulator, visitor.Visit(reduction.Seed)!));
             }
-            source.CheckNotNull(_outer, "source");
+            if (_filter is null) source.CheckNotNull(_outer, "source");
 
-            // LINQ reads an array directly (as a span) only when no selector is involved; Average and Min differ then.
-            var isSpan = source is ArraySequence && reduction.Selector is null;
-            if (reduction.Selector is not null) source = new SelectSequence(source, reduction.Selector, reduction.ValueType);
+            // LINQ reads an array directly (as a span) only when no selector or filter is involved; Average and Min differ then.
+            var isSpan = source is ArraySequence && reduction.Selector is null && _filter is null;
+            if (reduction.Selector is not null)
+            {
+                if (_filter is null) source = new SelectSequence(source, reduction.Selector, reduction.ValueType);
+                else _filter = _filter.Then(reduction.Selector);
+            }
             _end = AsVariable(_outer, source.Length(_outer), "end");
 
             var result = reduction.Kind switch
@@ -89,7 +107,7 @@ internal static partial class LinqLowering
                 sum = Expression.Convert(total, typeof(double));
             }
             ThrowIfEmpty();
-            return Expression.Divide(sum, Expression.Convert(_end, typeof(double)));
+            return Expression.Divide(sum, Expression.Convert(Seen, typeof(double)));
         }
 
         /// <summary>
@@ -127,6 +145,7 @@ internal static partial class LinqLowering
         {
             var probe = new Code();
             var element = source.Element(probe, Expression.Constant(0), visitor);
+            if (_filter is not null) element = _filter.Select(probe, element, visitor);
             return PureCode.Is(probe.Statements.Append(element));
         }
 
@@ -197,6 +216,8 @@ internal static partial class LinqLowering
             ThrowIfEmpty();
             var again = new Code();
             var value = source.Element(again, winner, visitor);
+            // The winner passed the filter; its value is what the filter's selectors make of it.
+            if (_filter is not null) value = _filter.Select(again, value, visitor);
             _outer.Variables.AddRange(again.Variables);
             _outer.Statements.AddRange(again.Statements);
             return value;
@@ -226,10 +247,10 @@ internal static partial class LinqLowering
         {
             if (predicate is null)
             {
-                if (!source.RunsUserCode) return _end;
+                if (!source.RunsUserCode && _filter is null) return _end;
                 var i = Loop(source, (_, _) => { });
                 AddEnd(source, i);
-                return _end;
+                return Seen;
             }
             var count = _outer.Local(typeof(int), "count");
             _outer.Add(Expression.Assign(count, Expression.Constant(0)));
@@ -255,7 +276,7 @@ internal static partial class LinqLowering
             {
                 var v = AsVariable(body, element);
                 var next = Inline(visitor, reduction.Func!, acc, v);
-                if (!seeded) next = Expression.Condition(Expression.Equal(index, Expression.Constant(0)), v, next, acc.Type);
+                if (!seeded) next = Expression.Condition(Expression.Equal(_kept ?? index, Expression.Constant(0)), v, next, acc.Type);
                 body.Add(Expression.Assign(acc, next));
             });
             AddEnd(source, i);
@@ -276,7 +297,13 @@ internal static partial class LinqLowering
             _outer.Add(Expression.Assign(i, Expression.Constant(0)));
             var body = new Code();
             var element = source.Element(body, i, visitor);
-            step(body, element, i);
+            if (_filter is null) step(body, element, i);
+            else
+                _filter.Apply(body, element, i, visitor, (kept, value) =>
+                {
+                    step(kept, value, i);
+                    kept.Add(Expression.Assign(_kept!, Expression.Add(_kept!, Expression.Constant(1))));
+                });
             body.Add(Expression.Assign(i, Expression.Add(i, Expression.Constant(1))));
             Expression test = Expression.LessThan(i, _end);
             if (keepGoing is not null) test = Expression.Condition(test, keepGoing, Expression.Constant(false));
@@ -296,6 +323,6 @@ internal static partial class LinqLowering
             => value as ParameterExpression ?? code.Let(value, name);
 
         private void ThrowIfEmpty()
-            => _outer.Add(Expression.IfThen(Expression.Equal(_end, Expression.Constant(0)), Expression.Call(NoElementsMethod)));
+            => _outer.Add(Expression.IfThen(Expression.Equal(Seen, Expression.Constant(0)), Expression.Call(NoElementsMethod)));
     }
 }

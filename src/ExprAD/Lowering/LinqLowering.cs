@@ -31,8 +31,10 @@ internal static partial class LinqLowering
         if (node.Method.DeclaringType != typeof(Enumerable)) return null;
         var reduction = MatchReduction(node);
         if (reduction is null) return null;
-        var source = Sequence.Parse(node.Arguments[0]);
-        return source is null ? null : new LoopWriter(visitor).Write(reduction, source);
+        var (source, filter) = Filter.Parse(node.Arguments[0]);
+        // A filtered sequence's length is known only at its end: ToArray would need a growing buffer.
+        if (source is null || filter is not null && reduction.Kind == Kind.ToArray) return null;
+        return new LoopWriter(visitor, filter).Write(reduction, source);
     }
 
     private enum Kind { Sum, Max, Min, Average, Count, Aggregate, ToArray }

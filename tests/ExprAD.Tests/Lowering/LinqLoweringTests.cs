@@ -526,6 +526,11 @@ public class LinqLoweringTests
         AssertSameCalls(x => x.Select(v => Log(log, "c", v)).Count(), log, inputs);
         AssertSameCalls(x => x.Count(v => Log(log, "p", v) > 1), log, inputs);
         AssertSameCalls(x => x.Aggregate(Log(log, "seed", 1), (acc, v) => Log(log, "f", acc + v), acc => Log(log, "r", acc)), log, inputs);
+        // A Where's predicate runs on every element below it, what comes after it only on the elements it keeps; a Max's
+        // winner is computed once more only for pure selectors, not these.
+        AssertSameCalls(x => x.Select(v => Log(log, "s", v)).Where(v => Log(log, "w", v) > 1).Select(v => Log(log, "t", v)).Sum(), log, inputs);
+        AssertSameCalls(x => x.Where(v => Log(log, "w", v) < 3).Where(v => Log(log, "u", v) > 1).Max(v => Log(log, "m", v)), log, inputs);
+        AssertSameCalls(x => x.Where((v, i) => Log(log, "w", v + i) > 1).Aggregate((a, v) => Log(log, "g", a + v)), log, inputs);
     }
 
     [Fact]
@@ -550,23 +555,46 @@ public class LinqLoweringTests
         AssertSameAsLinq(x => missing!.Select(v => v + x.Length).ToArray().Sum(), Lowered.ToLoops);
     }
 
+    [Fact]
+    public void WhereFiltersWhatTheReductionSeesAsInLinq()
+    {
+        // Every reduction, with and without selectors after the filter, empty results (LINQ's exceptions), NaN and -0.0 inputs.
+        AssertSameAsLinq(x => x.Where(v => v > 0).Sum());
+        AssertSameAsLinq(x => x.Where(v => v < 0).Sum(v => v * v));
+        AssertSameAsLinq(x => x.Where(v => v > 0).Count() + x.Where(v => double.IsNaN(v)).Count(v => v > 0));
+        AssertSameAsLinq(x => x.Where(v => v > 1).Average());
+        AssertSameAsLinq(x => x.Where(v => v > -1).Average(v => v * 3));
+        AssertSameAsLinq(x => x.Where(v => v < 1e6).Max());
+        AssertSameAsLinq(x => x.Where(v => v > -1e6).Min(v => -v));
+        AssertSameAsLinq(x => x.Where(v => !double.IsNaN(v)).Min());
+        AssertSameAsLinq(x => x.Where(v => v > 0).Aggregate((a, v) => a * 0.5 + v));
+        AssertSameAsLinq(x => x.Where(v => v > 0).Aggregate(1.0, (a, v) => a + v, a => a * 2));
+        // Selects below the filter keep positions (an index is fine there); after it, the filter's own index is the source's.
+        AssertSameAsLinq(x => x.Select((v, i) => v * i).Where(v => v > 0).Select(v => v + 1).Sum());
+        AssertSameAsLinq(x => x.Where((v, i) => i % 3 != 1).Where(v => v < 100).Sum(v => v * v));
+        AssertSameAsLinq(x => Enumerable.Range(0, x.Length).Where(i => x[i] > 0).Max(i => x[i] * i));
+        AssertSameAsLinq(x => x.Zip(x.Select(v => -v), (a, b) => a * b).Where(v => v < -1).Sum());
+        AssertSameAsLinq(x => x.Where(v => v > 0).Sum(v => x.Where(w => w < v).Count()));
+    }
+
     // --- what is left alone -----------------------------------------------------------------------------
 
     [Fact]
     public void UnsupportedLinqIsLeftAsCalls()
     {
-        Expression<Func<double[], double>> f = x => x.Where(v => v > 0).Sum();
+        Expression<Func<double[], double>> f = x => x.Where(v => v > 0).Select((v, i) => v * i).Sum();
         var body = LoweredBody(f);
         var call = Assert.IsAssignableFrom<MethodCallExpression>(body);
         Assert.Equal("Sum", call.Method.Name);
-        Assert.Equal("Where", Assert.IsAssignableFrom<MethodCallExpression>(call.Arguments[0]).Method.Name);
+        Assert.Equal("Select", Assert.IsAssignableFrom<MethodCallExpression>(call.Arguments[0]).Method.Name);
         AssertSameAsLinq(f, Lowered.No);
+        AssertSameAsLinq(x => x.Where(v => v > 0).ToArray().Sum(), Lowered.No);
         AssertSameAsLinq(x => x.OrderBy(v => v).First() + x.Skip(1).Take(2).Sum() + x.ToList().Sum(), Lowered.No);
         AssertSameAsLinq(x => x.Select(v => (float)v).Sum() + x.Max<double>(), Lowered.No);
         AssertSameAsLinq(x => x.Zip(x).Sum(t => t.First * t.Second), Lowered.No);
         // Supported reductions inside an unsupported call's lambdas are still lowered.
-        AssertSameAsLinq(x => x.Where(v => v > x.Average()).Sum(), Lowered.No);
-        Assert.DoesNotContain("Average", LoweredBody((Expression<Func<double[], double>>)(x => x.Where(v => v > x.Average()).Sum())).ToString());
+        AssertSameAsLinq(x => x.OrderBy(v => v * x.Average()).Sum(), Lowered.No);
+        Assert.DoesNotContain("Average", LoweredBody((Expression<Func<double[], double>>)(x => x.OrderBy(v => v * x.Average()).Sum())).ToString());
         // A source the pass does not know (a list) is left too.
         var list = new List<double> { 1, 2 };
         AssertSameAsLinq(x => list.Sum() + list.Select(v => v * x.Length).Max(), Lowered.No);
@@ -625,21 +653,25 @@ public class LinqLoweringIntegrationTests
 
     private static readonly double[] Data = [0.5, -1.0, 2.0, 1.5];
 
-    public static TheoryData<int> ToArrayFunctionIndices() => [0, 1, 2, 3];
+    public static TheoryData<int> ToArrayAndWhereFunctionIndices() => [0, 1, 2, 3, 4, 5, 6, 7];
 
-    private static readonly Expression<Func<double[], double>>[] ToArrayFunctions =
+    private static readonly Expression<Func<double[], double>>[] ToArrayAndWhereFunctions =
     [
         x => x.Select(v => v * v).ToArray().Sum(),
         x => x.Select(v => Math.Sin(v)).ToArray()[1] * x[0],
         x => x.Select(v => v * 2).ToArray().Select(v => v * v * v).ToArray().Sum(),
         x => Data.Select(d => d * x[0] * x[1]).ToArray().Max(),
+        x => x.Where(v => v > 0).Sum(v => v * v),
+        x => x.Where(v => v > -1).Average(v => Math.Exp(v)),
+        x => x.Where(v => v < 2).Select(v => Math.Sin(v) * v).Max(),
+        x => Data.Where(d => d > 0).Sum(d => d * x[0] * x[1]) + x.Where((v, i) => i > 0).Aggregate((a, v) => a * v),
     ];
 
     [Theory]
-    [MemberData(nameof(ToArrayFunctionIndices))]
-    public void FunctionsThatMakeArraysWithToArrayDifferentiate(int index)
+    [MemberData(nameof(ToArrayAndWhereFunctionIndices))]
+    public void FunctionsWithToArrayOrWhereDifferentiate(int index)
     {
-        var f = ToArrayFunctions[index];
+        var f = ToArrayAndWhereFunctions[index];
         var x = new[] { 0.3, -1.2, 2.5, 0.9 };
         var g = Loops.LoopCheck.Run(f, x, seed: index, perCoordinate: true);
         var direction = FiniteDifferences.RandomUnitDirection(new Random(index), x.Length);
