@@ -21,7 +21,7 @@ internal static class Errors
                + "Expression<Func<...>> and call it as g.Compile()(...) or Expression.Invoke so it can be inlined.");
 
     private static readonly HashSet<string> LoweredLinq =
-        ["Range", "Select", "Where", "Zip", "Sum", "Max", "Min", "Average", "Count", "Aggregate", "ToArray"];
+        ["Range", "Select", "Where", "Skip", "Take", "Zip", "Sum", "Max", "Min", "Average", "Count", "Aggregate", "ToArray"];
 
     /// <summary>
     /// A LINQ call that was not lowered to a loop. Names the first operator of the query that is not lowered (in
@@ -35,19 +35,25 @@ internal static class Errors
         {
             if (!IsLowered(source)) culprit = source;
         }
-        var name = culprit.Method.Name;
-        var filtered = IsLowered(culprit) && Chain(node).Any(c => c.Method.Name == "Where");
+        // Every operator lowered by name, yet not this combination: say why by the operator that restricts what can follow.
+        var combination = IsLowered(culprit) ? Chain(node).Select(c => c.Method.Name).FirstOrDefault(n => n is "Where" or "Skip" or "Take") : null;
+        var name = combination ?? culprit.Method.Name;
+        var filtered = combination == "Where";
         var hint = name switch
         {
             _ when filtered => "After a Where, positions are the filter's: a Select or Where with an index, a Zip, or ToArray cannot "
                 + "follow it. Put those before the Where, or filter inside the reduction: x.Where(v => c(v)).Select((v, i) => f(v, i)) "
                 + "as x.Select((v, i) => c(v) ? f(v, i) : 0).",
-            "Skip" or "Take" or "SkipLast" or "TakeLast" => "Reduce over a range of indices instead: x.Skip(k).Sum(v => f(v)) can be written "
+            "Skip" or "Take" => "Skip and Take are lowered over arrays, ranges and Selects without an index of those (where LINQ "
+                + "does not compute the skipped elements); over a Zip or an indexed Select, reduce over a range of indices instead: "
                 + "Enumerable.Range(k, x.Length - k).Sum(i => f(x[i])).",
+            "SkipLast" or "TakeLast" or "SkipWhile" or "TakeWhile" => "Reduce over a range of indices instead: x.SkipLast(k).Sum(v => f(v)) can be "
+                + "written Enumerable.Range(0, x.Length - k).Sum(i => f(x[i])).",
             "First" or "Last" or "ElementAt" or "FirstOrDefault" or "LastOrDefault" or "Single"
                 => "Index the array instead: x[0], x[x.Length - 1], x[k].",
             "Any" or "All" => "Count the matches instead: x.Count(v => c(v)) > 0, x.Count(v => c(v)) == x.Length.",
             "Reverse" => "Index from the end instead: Enumerable.Range(0, n).Select(i => x[n - 1 - i]).",
+            "ToList" or "AsEnumerable" or "Cast" => "Use ToArray() (a local array) or reduce the sequence directly.",
             "Zip" when culprit.Arguments.Count != 3 => "Use the overload with a result selector: x.Zip(y, (a, b) => a * b).",
             "Range" or "Select" or "Zip" => "A sequence is lowered only where Sum, Max, Min, Average, Count or Aggregate consumes it "
                 + "directly (or ToArray makes it an array), not through ToList or another method.",
@@ -56,9 +62,16 @@ internal static class Errors
             _ => "Write the computation with those operators or as an Expression.Loop.",
         };
         return new($"ExprAD cannot differentiate the LINQ call {Describe(culprit.Method)}: {Quote(culprit)}. "
-                   + "Differentiate lowers to loops Enumerable.Range, Select (with or without the index), Where, Zip with a result selector, "
+                   + "Differentiate lowers to loops Enumerable.Range, Select (with or without the index), Where, Skip, Take, Zip with a result selector, "
                    + "Sum, Max, Min, Average, Count, Aggregate and ToArray, over double[] arrays and ranges. " + hint);
     }
+
+    /// <summary>
+    /// Whether a LINQ call left by the lowering, or a call below it in its query, takes a lambda: such a query would be refused
+    /// for the lambda, so it is refused at its top with <see cref="UnsupportedLinq"/>, which can name the operator at fault.
+    /// </summary>
+    public static bool IsQueryWithLambdas(MethodCallExpression node)
+        => node.Method.DeclaringType == typeof(Enumerable) && Chain(node).Any(c => c.Arguments.Any(a => a is LambdaExpression));
 
     /// <summary>The query's LINQ calls from <paramref name="node"/> down its sources.</summary>
     private static IEnumerable<MethodCallExpression> Chain(MethodCallExpression node)

@@ -18,6 +18,13 @@ internal static partial class LinqLowering
         /// <summary>Whether reading an element calls user code (a selector), whose calls must happen as in LINQ.</summary>
         public abstract bool RunsUserCode { get; }
 
+        /// <summary>
+        /// Whether LINQ's Skip and Take jump over elements of this sequence without computing them: true for arrays, ranges
+        /// and selectors without an index over those (LINQ's partitions), false for Zip and indexed selectors, whose skipped
+        /// elements LINQ computes (calling their selectors), which these loops do not do.
+        /// </summary>
+        public virtual bool Partitions => false;
+
         /// <summary>Evaluates the operands once, as LINQ does when the query is built, and checks them as LINQ does.</summary>
         public abstract void Prepare(Code setup, ExpressionVisitor visitor);
 
@@ -48,6 +55,10 @@ internal static partial class LinqLowering
                         return new RangeSequence(args[0], args[1]);
                     case nameof(Enumerable.Select) when args.Count == 2 && args[1] is LambdaExpression selector:
                         return Parse(args[0]) is { } input ? new SelectSequence(input, selector, call.Method.GetGenericArguments()[1]) : null;
+                    case nameof(Enumerable.Skip) or nameof(Enumerable.Take) when args.Count == 2 && args[1].Type == typeof(int):
+                        return Parse(args[0]) is { Partitions: true } partitioned
+                            ? new PartitionSequence(partitioned, args[1], call.Method.Name == nameof(Enumerable.Skip))
+                            : null;
                     case nameof(Enumerable.Zip) when args.Count == 3 && args[2] is LambdaExpression { Parameters.Count: 2 } result:
                         return Parse(args[0]) is { } first && Parse(args[1]) is { } second
                             ? new ZipSequence(first, second, result, call.Method.GetGenericArguments()[2])
@@ -68,6 +79,8 @@ internal static partial class LinqLowering
 
         public override bool RunsUserCode => false;
 
+        public override bool Partitions => true;
+
         // Evaluated once into a local, like the reference LINQ's iterator keeps.
         public override void Prepare(Code setup, ExpressionVisitor visitor) => _array = setup.Let(visitor.Visit(array)!, "source");
 
@@ -87,6 +100,8 @@ internal static partial class LinqLowering
         private Expression? _count;
 
         public override bool RunsUserCode => false;
+
+        public override bool Partitions => true;
 
         public override void Prepare(Code setup, ExpressionVisitor visitor)
         {
@@ -133,6 +148,8 @@ internal static partial class LinqLowering
     {
         public override bool RunsUserCode => true;
 
+        public override bool Partitions => selector.Parameters.Count == 1 && input.Partitions;
+
         public override void Prepare(Code setup, ExpressionVisitor visitor)
         {
             StackGuard.Check();
@@ -158,6 +175,46 @@ internal static partial class LinqLowering
         {
             StackGuard.Check();
             return input.End(index, visitor);
+        }
+    }
+
+    /// <summary>
+    /// <c>input.Skip(count)</c> or <c>input.Take(count)</c> of a sequence LINQ partitions: element i is the input's element
+    /// i + skipped, and the length is clipped to the input's (a negative count counts as 0, as in LINQ).
+    /// </summary>
+    private sealed class PartitionSequence(Sequence input, Expression count, bool skip) : Sequence(input.ElementType)
+    {
+        private ParameterExpression? _count;
+        private ParameterExpression? _offset;
+
+        public override bool RunsUserCode => input.RunsUserCode;
+
+        public override bool Partitions => true;
+
+        public override void Prepare(Code setup, ExpressionVisitor visitor)
+        {
+            StackGuard.Check();
+            input.Prepare(setup, visitor);
+            // C# evaluates the count after the source; Skip and Take check the source after both.
+            _count = setup.Let(Expression.Call(typeof(Math).GetMethod(nameof(Math.Max), [typeof(int), typeof(int)])!,
+                visitor.Visit(count)!, Expression.Constant(0)), skip ? "skip" : "take");
+            input.CheckNotNull(setup, "source");
+        }
+
+        public override Expression Length(Code setup)
+        {
+            StackGuard.Check();
+            var length = setup.Let(input.Length(setup), "inputLength");
+            var min = typeof(Math).GetMethod(nameof(Math.Min), [typeof(int), typeof(int)])!;
+            if (!skip) return Expression.Call(min, length, _count!);
+            _offset = setup.Let(Expression.Call(min, _count!, length), "skipped");
+            return Expression.Subtract(length, _offset);
+        }
+
+        public override Expression Element(Code code, Expression index, ExpressionVisitor visitor)
+        {
+            StackGuard.Check();
+            return input.Element(code, _offset is null ? index : Expression.Add(index, _offset), visitor);
         }
     }
 

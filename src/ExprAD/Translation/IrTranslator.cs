@@ -163,8 +163,8 @@ internal sealed partial class IrTranslator
 
     private Value? Call(MethodCallExpression node)
     {
-        // A LINQ call left by the lowering with a lambda argument would be refused for the lambda; name the operator instead.
-        if (node.Method.DeclaringType == typeof(Enumerable) && node.Arguments.Any(a => a is LambdaExpression)) throw Errors.UnsupportedLinq(node);
+        // A LINQ query left by the lowering with a lambda in it would be refused for the lambda; name the operator instead.
+        if (Errors.IsQueryWithLambdas(node)) throw Errors.UnsupportedLinq(node);
         var args = new List<Value>();
         if (node.Object is not null) args.Add(Required(node.Object));
         args.AddRange(node.Arguments.Select(Required));

@@ -14,17 +14,18 @@ public class LinqRefusalTests
 
     public static TheoryData<string, Expression<Func<double[], double>>, string, string> Cases => new()
     {
-        { "Select with an index after Where", x => x.Where(v => v > 0).Select((v, i) => v * i).Sum(), "Enumerable.Select", "positions are the filter's" },
-        { "ToArray after Where", x => x.Where(v => v > 0).ToArray().Sum(), "Enumerable.Where", "positions are the filter's" },
-        { "Skip", x => x.Skip(1).Sum(), "Enumerable.Skip", "Enumerable.Range(k, x.Length - k)" },
-        { "Take", x => x.Take(2).Sum(v => v * v), "Enumerable.Take", "Enumerable.Range(k, x.Length - k)" },
+        { "Select with an index after Where", x => x.Where(v => v > 0).Select((v, i) => v * i).Sum(), "Enumerable.Sum", "positions are the filter's" },
+        { "ToArray after Where", x => x.Where(v => v > 0).ToArray().Sum(), "Enumerable.ToArray", "positions are the filter's" },
+        { "Skip over a Zip", x => x.Zip(Data, (a, b) => a * b).Skip(1).Sum(), "Enumerable.Sum", "Enumerable.Range(k, x.Length - k)" },
+        { "Take over an indexed Select", x => x.Select((v, i) => v * i).Take(2).Sum(), "Enumerable.Sum", "LINQ does not compute the skipped elements" },
+        { "SkipLast", x => x.SkipLast(1).Sum(), "Enumerable.SkipLast", "Enumerable.Range(0, x.Length - k)" },
         { "First", x => x.First() * x[1], "Enumerable.First", "x[0], x[x.Length - 1]" },
         { "Last", x => x.Last(), "Enumerable.Last", "x[0], x[x.Length - 1]" },
         { "Any", x => x.Any(v => v > 3) ? x[0] : x[1], "Enumerable.Any", "x.Count(v => c(v)) > 0" },
         { "All", x => x.All(v => v > 3) ? x[0] : x[1], "Enumerable.All", "x.Count(v => c(v)) == x.Length" },
         { "Reverse", x => x.Reverse().Select((v, i) => v * i).Sum(), "Enumerable.Reverse", "x[n - 1 - i]" },
         { "Zip without a result selector", x => x.Zip(Data).Sum(t => t.First * t.Second), "Enumerable.Zip", "x.Zip(y, (a, b) => a * b)" },
-        { "ToList between", x => x.Select(v => v * v).ToList().Sum(), "Enumerable.Select", "not through ToList" },
+        { "ToList between", x => x.Select(v => v * v).ToList().Sum(), "Enumerable.ToList", "Use ToArray()" },
         { "OrderBy", x => x.OrderBy(v => v).Sum(), "Enumerable.OrderBy", "as an Expression.Loop" },
     };
 

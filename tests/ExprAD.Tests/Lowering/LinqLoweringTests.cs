@@ -531,6 +531,9 @@ public class LinqLoweringTests
         AssertSameCalls(x => x.Select(v => Log(log, "s", v)).Where(v => Log(log, "w", v) > 1).Select(v => Log(log, "t", v)).Sum(), log, inputs);
         AssertSameCalls(x => x.Where(v => Log(log, "w", v) < 3).Where(v => Log(log, "u", v) > 1).Max(v => Log(log, "m", v)), log, inputs);
         AssertSameCalls(x => x.Where((v, i) => Log(log, "w", v + i) > 1).Aggregate((a, v) => Log(log, "g", a + v)), log, inputs);
+        // Skip and Take of a Select do not compute the elements they jump over, in LINQ or in the loop.
+        AssertSameCalls(x => x.Select(v => Log(log, "s", v)).Skip(1).Take(1).Sum(), log, inputs);
+        AssertSameCalls(x => x.Select(v => Log(log, "s", v)).Skip(1).Zip(y, (a, b) => Log(log, "z", a * b)).Sum(), log, inputs);
     }
 
     [Fact]
@@ -553,6 +556,22 @@ public class LinqLoweringTests
         AssertSameAsLinq(x => x.ToArray().Length + x.Sum());
         double[]? missing = null;
         AssertSameAsLinq(x => missing!.Select(v => v + x.Length).ToArray().Sum(), Lowered.ToLoops);
+    }
+
+    [Fact]
+    public void SkipAndTakeOfArraysRangesAndSelectsAreOffsetsAndLengths()
+    {
+        // Counts below 0, 0, inside and beyond the length; an empty Take's Max throws as LINQ's does.
+        foreach (var k in new[] { -2, 0, 1, 3, 100 })
+        {
+            AssertSameAsLinq(x => x.Skip(k).Sum() + x.Take(k).Sum(v => v * v));
+            AssertSameAsLinq(x => x.Take(k).Max());
+            AssertSameAsLinq(x => x.Select(v => v * 2).Skip(k).Take(2).Average());
+            AssertSameAsLinq(x => Enumerable.Range(k, x.Length).Skip(1).Take(k).Sum(i => (double)i));
+        }
+        // Differences of neighbours, the idiom Skip is used for; a count read from the input.
+        AssertSameAsLinq(x => x.Skip(1).Zip(x, (a, b) => (a - b) * (a - b)).Sum());
+        AssertSameAsLinq(x => x.Take(x.Length / 2).Skip(1).Where(v => v > 0).Count() + x.Skip(x.Length - 1).Sum());
     }
 
     [Fact]
@@ -653,7 +672,7 @@ public class LinqLoweringIntegrationTests
 
     private static readonly double[] Data = [0.5, -1.0, 2.0, 1.5];
 
-    public static TheoryData<int> ToArrayAndWhereFunctionIndices() => [0, 1, 2, 3, 4, 5, 6, 7];
+    public static TheoryData<int> ToArrayAndWhereFunctionIndices() => [0, 1, 2, 3, 4, 5, 6, 7, 8];
 
     private static readonly Expression<Func<double[], double>>[] ToArrayAndWhereFunctions =
     [
@@ -665,11 +684,12 @@ public class LinqLoweringIntegrationTests
         x => x.Where(v => v > -1).Average(v => Math.Exp(v)),
         x => x.Where(v => v < 2).Select(v => Math.Sin(v) * v).Max(),
         x => Data.Where(d => d > 0).Sum(d => d * x[0] * x[1]) + x.Where((v, i) => i > 0).Aggregate((a, v) => a * v),
+        x => x.Skip(1).Zip(x, (a, b) => (a - b) * (a - b)).Sum() + x.Take(2).Sum(v => Math.Exp(v)),
     ];
 
     [Theory]
     [MemberData(nameof(ToArrayAndWhereFunctionIndices))]
-    public void FunctionsWithToArrayOrWhereDifferentiate(int index)
+    public void FunctionsWithToArrayWhereSkipOrTakeDifferentiate(int index)
     {
         var f = ToArrayAndWhereFunctions[index];
         var x = new[] { 0.3, -1.2, 2.5, 0.9 };
