@@ -39,6 +39,7 @@ internal sealed partial class IrEmitter
             OpKind.Unary when op.NodeType == ExpressionType.ArrayLength => Expression.ArrayLength(Arg(0)),
             OpKind.Unary => Expression.MakeUnary(op.NodeType, Arg(0), op.Result.Type),
             OpKind.Binary => Expression.MakeBinary(op.NodeType, Arg(0), Arg(1)),
+            OpKind.Convert when op.NodeType == ExpressionType.ConvertChecked => Expression.ConvertChecked(Arg(0), op.Type!),
             OpKind.Convert => Expression.Convert(Arg(0), op.Type!),
             OpKind.Call when op.Method == Lowering.Detached.Method => Arg(0),
             OpKind.Call when op.Method!.IsStatic => Expression.Call(op.Method, op.Args.Select(ValueOf)),

@@ -145,11 +145,16 @@ internal sealed partial class IrBuilder
     public Value ArrayLength(Value array)
         => Emit(OpKind.Unary, typeof(int), [array], active: false, token: null, pure: true, nodeType: ExpressionType.ArrayLength);
 
-    public Value Convert(Value operand, Type type)
+    /// <summary>
+    /// <paramref name="operand"/> converted to <paramref name="type"/>; <paramref name="isChecked"/> for <c>checked((int)v)</c>, which
+    /// throws on overflow (never folded, so that it throws when the function runs, as the original does).
+    /// </summary>
+    public Value Convert(Value operand, Type type, bool isChecked = false)
     {
         if (operand.Type == type) return operand;
-        if (operand.IsConstant && TryFoldConvert(operand.ConstantValue, type, out var folded)) return Constant(folded, type);
-        return Emit(OpKind.Convert, type, [operand], active: false, token: type, pure: true);
+        if (!isChecked && operand.IsConstant && TryFoldConvert(operand.ConstantValue, type, out var folded)) return Constant(folded, type);
+        return Emit(OpKind.Convert, type, [operand], active: false, token: type, pure: true,
+            nodeType: isChecked ? ExpressionType.ConvertChecked : ExpressionType.Convert);
     }
 
     public Value Call(MethodInfo method, Value[] args, bool pure, bool active)

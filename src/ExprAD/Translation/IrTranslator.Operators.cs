@@ -55,7 +55,7 @@ internal sealed partial class IrTranslator
         if (node.Type != operand.Type) RefuseWholeInput(operand, node);
         // double -> float would silently drop the derivative; double -> int is piecewise constant (derivative 0).
         if (operand.Active && node.Type != typeof(double) && CarriesDerivative(node.Type)) throw Errors.LosesDerivative(node, node.Type);
-        return _builder.Convert(operand, node.Type);
+        return _builder.Convert(operand, node.Type, isChecked: node.NodeType == ExpressionType.ConvertChecked);
     }
 
     private Value Binary(BinaryExpression node)
