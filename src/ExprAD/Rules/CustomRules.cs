@@ -22,6 +22,11 @@ internal static class CustomRules
         ArgumentNullException.ThrowIfNull(partials);
         var name = $"{method.DeclaringType?.Name}.{method.Name}";
         var parameters = method.GetParameters();
+        // A lambda or local function compiles to a method with a generated name ("<Main>b__0_1"), usually on a closure object.
+        if (method.Name.Contains('<') || method.DeclaringType?.Name.Contains('<') == true)
+            throw new ArgumentException($"A lambda or local function cannot have a derivative rule ({name} is compiler-generated): declare a "
+                + "named static method, static double F(double t) => ..., and register that; or write the function as an Expression<Func<...>> "
+                + "and Expression.Invoke it, so that Differentiate inlines it.", nameof(method));
         if (!method.IsStatic)
             throw new ArgumentException($"Only static methods can have derivative rules; {name} is an instance method.", nameof(method));
         if (method.ReturnType != typeof(double) || parameters.Any(p => p.ParameterType != typeof(double)))

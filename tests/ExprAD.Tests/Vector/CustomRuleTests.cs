@@ -107,6 +107,11 @@ public class CustomRuleTests
         var method = typeof(CustomRuleTests).GetMethod(nameof(Smoothmax))!;
         Assert.Contains("2 partial", Assert.Throws<ArgumentException>(() => AD.RegisterDerivative(method, (Expression<Func<double, double>>)(t => t))).Message);
         Assert.Throws<ArgumentNullException>(() => AD.RegisterDerivative(Softplus, null!));
+        // A lambda is a compiler-generated method (on a closure object): the message says what to write instead.
+        Func<double, double> square = t => t * t;
+        var lambda = Assert.Throws<ArgumentException>(() => AD.RegisterDerivative(square, t => 2 * t)).Message;
+        Assert.Contains("A lambda or local function cannot have a derivative rule", lambda);
+        Assert.Contains("static double F(double t)", lambda);
         Assert.False(AD.UnregisterDerivative(typeof(CustomRuleTests).GetMethod(nameof(NoRule))!));
     }
 
