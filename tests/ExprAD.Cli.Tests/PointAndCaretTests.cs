@@ -19,12 +19,24 @@ public class PointAndCaretTests
     [InlineData("x=1,2,3")]
     [InlineData("1,2,3")]
     [InlineData(" 1 , 2 , 3 ")]
+    [InlineData("x=[1,2,3]")]
+    [InlineData("[1, 2, 3]")]
     public void BareValuesAreTheVectorX(string text)
     {
         var point = EvaluationPoint.Parse(text);
         Assert.True(point.IsVector);
         Assert.Equal([1.0, 2.0, 3.0], point.Values);
         Assert.Equal("x[2]", point.Label(2));
+    }
+
+    [Fact]
+    public void InfinityAndNaNAreSpelledAsUsual()
+    {
+        // .NET's own spellings, and the inf of C and Python; nan was accepted and inf was not.
+        Assert.Equal([double.PositiveInfinity, double.NegativeInfinity, double.PositiveInfinity, double.NegativeInfinity],
+            EvaluationPoint.Parse("a=inf,b=-inf,c=Infinity,d=-Infinity").Values);
+        Assert.True(double.IsNaN(EvaluationPoint.Parse("a=NaN").Values[0]));
+        Assert.Throws<UsageException>(() => EvaluationPoint.Parse("a=infinite"));
     }
 
     [Fact]

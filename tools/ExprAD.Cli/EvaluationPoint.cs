@@ -18,7 +18,11 @@ internal sealed record EvaluationPoint(string[] Names, double[] Values)
     /// <param name="option">The option it came from, for the messages.</param>
     public static EvaluationPoint Parse(string text, string option = "--at")
     {
-        var items = text.Split(',', StringSplitOptions.TrimEntries);
+        // A vector may be written in brackets, as it is printed: x=[1,2,3] or [1,2,3].
+        var unbracketed = text.Trim();
+        if (unbracketed.EndsWith(']') && (unbracketed.StartsWith('[') || unbracketed.StartsWith("x=[", StringComparison.Ordinal)))
+            unbracketed = unbracketed.Replace("[", "").TrimEnd(']');
+        var items = unbracketed.Split(',', StringSplitOptions.TrimEntries);
         if (items.Any(i => i.Length == 0))
         {
             throw new UsageException($"{option} '{text}' has an empty entry; write x=1,y=2 or x=1,2,3");
@@ -40,6 +44,9 @@ internal sealed record EvaluationPoint(string[] Names, double[] Values)
 
     private static double Number(string text, string? name, string option)
     {
+        // .NET spells infinity "Infinity"; "inf" is what C, Python and the printed tables of other tools use.
+        var sign = text.StartsWith('-') ? -1 : 1;
+        if (text.TrimStart('+', '-').ToLowerInvariant() is "inf" or "infinity" or "∞") return sign * double.PositiveInfinity;
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
         {
             throw new UsageException($"{option}: '{text}'{(name is null ? "" : $" (the value of {name})")} is not a number");
