@@ -10,7 +10,7 @@ namespace ExprAD.Tests.Lowering;
 /// plainly and compared with <c>f.Compile()</c>, i.e. with LINQ to Objects itself: values bit for bit (the loop
 /// does the same operations in the same order), exceptions by type and message, and selector calls by a log.
 /// </summary>
-public class LinqLoweringTests
+public partial class LinqLoweringTests
 {
     // --- harness --------------------------------------------------------------------------------------
 
