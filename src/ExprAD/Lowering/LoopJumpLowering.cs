@@ -44,15 +44,17 @@ internal sealed class LoopJumpLowering : GuardedExpressionVisitor
             variables.AddRange(wrapper.Variables);
             statements = wrapper.Expressions;
         }
-        if (!statements.Any(s => IsDeep(s, loop)) && !BreakFollowsContinue(statements, loop) || JumpsFromInnerLoop(loop)) return loop;
+        var jumps = new JumpIndex(loop.BreakLabel, loop.ContinueLabel);
+        var continues = new JumpIndex(loop.ContinueLabel);
+        if (!statements.Any(s => IsDeep(s, loop, jumps)) && !BreakFollowsContinue(statements, loop, jumps, continues) || JumpsFromInnerLoop(loop, jumps))
+            return loop;
 
         // From the first statement the translator would refuse to the end of the body, every jump becomes a
         // flag and what follows a jump runs only while no flag is set; the iteration then ends normally (which
         // is what a continue does) and the loop breaks at the top of the next one if a break flag was set.
-        var rewriter = new Rewriter(loop.BreakLabel, loop.ContinueLabel);
+        var rewriter = new Rewriter(loop.BreakLabel, loop.ContinueLabel, jumps);
         // A top-level continue before that point is lowered too: the translator takes a continue only where no jump follows it.
-        var first = statements.ToList().FindIndex(s => IsDeep(s, loop)
-            || loop.ContinueLabel is not null && Translation.JumpFinder.Targets(s).Contains(loop.ContinueLabel));
+        var first = statements.ToList().FindIndex(s => IsDeep(s, loop, jumps) || loop.ContinueLabel is not null && continues.Jumps(s));
         var body = new List<Expression>
         {
             Expression.IfThen(rewriter.Broke, Expression.Break(loop.BreakLabel)),
@@ -66,16 +68,16 @@ internal sealed class LoopJumpLowering : GuardedExpressionVisitor
     }
 
     /// <summary>A statement with a jump of this loop in a place the translator does not take as an exit.</summary>
-    private static bool IsDeep(Expression statement, LoopExpression loop)
+    private static bool IsDeep(Expression statement, LoopExpression loop, JumpIndex jumps)
     {
-        bool Jumps(Expression node) => Jumps_(node, loop);
+        bool Jumps(Expression node) => jumps.Jumps(node);
         bool IsJump(Expression node) => node is GotoExpression { Value: null } g && (g.Target == loop.BreakLabel || g.Target == loop.ContinueLabel)
                                         || node is BlockExpression { Variables.Count: 0, Expressions: [var only] } && IsJump(only);
         return statement switch
         {
             _ when !Jumps(statement) => false,
             GotoExpression => false,
-            BlockExpression block => block.Expressions.Any(s => IsDeep(s, loop)),
+            BlockExpression block => block.Expressions.Any(s => IsDeep(s, loop, jumps)),
             ConditionalExpression c when IsJump(c.IfTrue) => Jumps(c.IfFalse),
             ConditionalExpression c when IsJump(c.IfFalse) => Jumps(c.IfTrue),
             ConditionalExpression { IfFalse: DefaultExpression, IfTrue: BlockExpression { Expressions.Count: > 1 } branch } when IsJump(branch.Expressions[^1])
@@ -85,12 +87,12 @@ internal sealed class LoopJumpLowering : GuardedExpressionVisitor
     }
 
     /// <summary>A top-level continue with a jump after it: the translator takes a continue only where nothing that jumps follows.</summary>
-    private static bool BreakFollowsContinue(IReadOnlyList<Expression> statements, LoopExpression loop)
+    private static bool BreakFollowsContinue(IReadOnlyList<Expression> statements, LoopExpression loop, JumpIndex jumps, JumpIndex continues)
     {
         if (loop.ContinueLabel is null) return false;
         var flat = Flatten(statements).ToList();
         for (var k = 0; k < flat.Count - 1; k++)
-            if (Translation.JumpFinder.Targets(flat[k]).Contains(loop.ContinueLabel) && flat.Skip(k + 1).Any(s => Jumps_(s, loop)))
+            if (continues.Jumps(flat[k]) && flat.Skip(k + 1).Any(jumps.Jumps))
                 return true;
         return false;
     }
@@ -108,18 +110,15 @@ internal sealed class LoopJumpLowering : GuardedExpressionVisitor
     }
 
     /// <summary>A jump to this loop's labels from inside a loop nested in it: not lowered (the translator refuses it, quoting it).</summary>
-    private static bool JumpsFromInnerLoop(LoopExpression loop)
-        => OutermostLoops.In(loop.Body).Any(inner => Jumps_(inner.Body, loop));
+    private static bool JumpsFromInnerLoop(LoopExpression loop, JumpIndex jumps)
+        => OutermostLoops.In(loop.Body).Any(inner => jumps.Jumps(inner.Body));
 
-    private static bool Jumps_(Expression node, LoopExpression loop)
-        => Translation.JumpFinder.Targets(node).Any(t => t == loop.BreakLabel || t == loop.ContinueLabel);
-
-    private sealed class Rewriter(LabelTarget breakLabel, LabelTarget? continueLabel)
+    private sealed class Rewriter(LabelTarget breakLabel, LabelTarget? continueLabel, JumpIndex jumps)
     {
         public ParameterExpression Broke { get; } = Expression.Variable(typeof(bool), "broke");
         public ParameterExpression Continued { get; } = Expression.Variable(typeof(bool), "continued");
 
-        private bool Jumps(Expression node) => Translation.JumpFinder.Targets(node).Any(t => t == breakLabel || t == continueLabel);
+        private bool Jumps(Expression node) => jumps.Jumps(node);
 
         public Expression Rewrite(Expression node)
         {
