@@ -35,8 +35,10 @@ internal static class Errors
         {
             if (!IsLowered(source)) culprit = source;
         }
-        // Every operator lowered by name, yet not this combination: say why by the operator that restricts what can follow.
+        // Every operator lowered by name, yet not this combination: say why by the operator that restricts what can follow,
+        // and quote the call at fault (the first positional operator above the lowest Where, or the Skip or Take).
         var combination = IsLowered(culprit) ? Chain(node).Select(c => c.Method.Name).FirstOrDefault(n => n is "Where" or "Skip" or "Take") : null;
+        if (combination is not null) culprit = CombinationCulprit(Chain(node).ToList(), combination) ?? culprit;
         var name = combination ?? culprit.Method.Name;
         var filtered = combination == "Where";
         var hint = name switch
@@ -72,6 +74,23 @@ internal static class Errors
     /// </summary>
     public static bool IsQueryWithLambdas(MethodCallExpression node)
         => node.Method.DeclaringType == typeof(Enumerable) && Chain(node).Any(c => c.Arguments.Any(a => a is LambdaExpression));
+
+    /// <summary>
+    /// In a query lowered operator by operator but not as a whole: above its lowest Where, the nearest call that needs
+    /// positions (a Select or Where with an index, Skip, Take, Zip, ToArray); otherwise the lowest Skip or Take.
+    /// </summary>
+    private static MethodCallExpression? CombinationCulprit(List<MethodCallExpression> chain, string combination)
+    {
+        var lowest = chain.FindLastIndex(c => c.Method.Name == combination);
+        if (combination != "Where") return chain[lowest];
+        for (var k = lowest - 1; k >= 0; k--)
+        {
+            var call = chain[k];
+            var indexed = call.Arguments.Any(a => a is LambdaExpression { Parameters.Count: 2 }) && call.Method.Name is "Select" or "Where";
+            if (indexed || call.Method.Name is "Skip" or "Take" or "Zip" or "ToArray") return call;
+        }
+        return null;
+    }
 
     /// <summary>The query's LINQ calls from <paramref name="node"/> down its sources.</summary>
     private static IEnumerable<MethodCallExpression> Chain(MethodCallExpression node)

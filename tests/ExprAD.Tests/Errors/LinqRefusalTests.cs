@@ -14,10 +14,10 @@ public class LinqRefusalTests
 
     public static TheoryData<string, Expression<Func<double[], double>>, string, string> Cases => new()
     {
-        { "Select with an index after Where", x => x.Where(v => v > 0).Select((v, i) => v * i).Sum(), "Enumerable.Sum", "positions are the filter's" },
+        { "Select with an index after Where", x => x.Where(v => v > 0).Select((v, i) => v * i).Sum(), "Enumerable.Select", "positions are the filter's" },
         { "ToArray after Where", x => x.Where(v => v > 0).ToArray().Sum(), "Enumerable.ToArray", "positions are the filter's" },
-        { "Skip over a Zip", x => x.Zip(Data, (a, b) => a * b).Skip(1).Sum(), "Enumerable.Sum", "Enumerable.Range(k, x.Length - k)" },
-        { "Take over an indexed Select", x => x.Select((v, i) => v * i).Take(2).Sum(), "Enumerable.Sum", "LINQ does not compute the skipped elements" },
+        { "Skip over a Zip", x => x.Zip(Data, (a, b) => a * b).Skip(1).Sum(), "Enumerable.Skip", "Enumerable.Range(k, x.Length - k)" },
+        { "Take over an indexed Select", x => x.Select((v, i) => v * i).Take(2).Sum(), "Enumerable.Take", "LINQ does not compute the skipped elements" },
         { "SkipLast", x => x.SkipLast(1).Sum(), "Enumerable.SkipLast", "Enumerable.Range(0, x.Length - k)" },
         { "First", x => x.First() * x[1], "Enumerable.First", "x[0], x[x.Length - 1]" },
         { "Last", x => x.Last(), "Enumerable.Last", "x[0], x[x.Length - 1]" },
