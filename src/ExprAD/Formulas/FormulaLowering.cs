@@ -83,6 +83,7 @@ internal sealed class FormulaLowering
             [i, accumulator],
             Expression.Assign(accumulator, Expression.Constant(reduction.IsProduct ? 1.0 : 0.0)),
             Expression.Assign(i, from),
+            Expression.Call(FormulaMath.CheckUpperBoundMethod, to),
             Expression.Loop(
                 Expression.Block(
                     Expression.IfThen(Expression.Not(Expression.LessThanOrEqual(i, to)), Expression.Break(done)),

@@ -13,6 +13,18 @@ internal static class FormulaMath
 {
     public static readonly MethodInfo SignMethod = typeof(FormulaMath).GetMethod(nameof(Sign))!;
 
+    public static readonly MethodInfo CheckUpperBoundMethod = typeof(FormulaMath).GetMethod(nameof(CheckUpperBound))!;
+
+    /// <summary>
+    /// Throws when a sum or prod runs to int.MaxValue: its index would wrap around after the last term and the loop never
+    /// end (a formula is untrusted text; <c>sum(i, 0, 2147483647, 1)</c> must not hang the caller).
+    /// </summary>
+    public static void CheckUpperBound(int last)
+    {
+        if (last == int.MaxValue)
+            throw new OverflowException("A sum or prod in this formula runs to 2147483647 (int.MaxValue), where its index would overflow.");
+    }
+
     /// <summary>-1, 0 or 1 by the sign of <paramref name="a"/>; NaN for NaN. Its derivative is 0 (see the rule table).</summary>
     public static double Sign(double a) => double.IsNaN(a) ? double.NaN : Math.Sign(a);
 

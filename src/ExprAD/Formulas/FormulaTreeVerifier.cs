@@ -9,7 +9,8 @@ namespace ExprAD.Formulas;
 /// constants, lambdas, ...) survives even if the text checks had a hole. Allowed: the given parameters,
 /// double/int/bool constants, arithmetic, comparisons, <c>&amp;&amp; || !</c>, conditionals, int to double
 /// conversions, <c>x[i]</c> and <c>x.Length</c> on the input, calls to <see cref="MathVocabulary.AllowedMethods"/>;
-/// and, in the assembled tree only, the loop constructs that <see cref="FormulaLowering"/> builds.
+/// and, in the assembled tree only, the loop constructs that <see cref="FormulaLowering"/> builds (with the check of each
+/// loop's upper bound, <see cref="FormulaMath.CheckUpperBound"/>).
 /// </summary>
 internal sealed class FormulaTreeVerifier : ExpressionVisitor
 {
@@ -52,7 +53,8 @@ internal sealed class FormulaTreeVerifier : ExpressionVisitor
         BinaryExpression b => IsAllowedBinary(b),
         UnaryExpression u => IsAllowedUnary(u),
         ConditionalExpression c => c.Test.Type == typeof(bool) && (IsNumber(c.Type) || (_allowLoops && c.Type == typeof(void))),
-        MethodCallExpression m => m.Object is null && MathVocabulary.AllowedMethods.Contains(m.Method),
+        MethodCallExpression m => m.Object is null && (MathVocabulary.AllowedMethods.Contains(m.Method)
+                                                     || _allowLoops && m.Method == FormulaMath.CheckUpperBoundMethod),
         BlockExpression b => _allowLoops && b.Variables.All(v => IsNumber(v.Type) && _parameters.Contains(v)),
         LoopExpression l => _allowLoops && l.ContinueLabel is null && l.BreakLabel is { Type: var t } && t == typeof(void),
         GotoExpression g => _allowLoops && g.Kind == GotoExpressionKind.Break && g.Value is null,

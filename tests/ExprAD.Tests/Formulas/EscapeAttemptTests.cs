@@ -151,9 +151,11 @@ public class EscapeAttemptTests
                 kinds.Add(node.NodeType);
                 if (node is MethodCallExpression call)
                 {
-                    // sign(a) is ExprAD's NaN-safe FormulaMath.Sign, put in after the tree was verified.
+                    // sign(a) is ExprAD's NaN-safe FormulaMath.Sign, put in after the tree was verified; each sum or prod
+                    // checks its upper bound (FormulaMath.CheckUpperBound), which the verifier allows in loops.
                     Assert.True(call.Method.DeclaringType == typeof(Math) || call.Method.DeclaringType == typeof(double)
-                                || call.Method == ExprAD.Formulas.FormulaMath.SignMethod, call.Method.ToString());
+                                || call.Method == ExprAD.Formulas.FormulaMath.SignMethod
+                                || call.Method == ExprAD.Formulas.FormulaMath.CheckUpperBoundMethod, call.Method.ToString());
                 }
             }
             return base.Visit(node);
