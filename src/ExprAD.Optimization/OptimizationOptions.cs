@@ -13,6 +13,9 @@ public sealed record OptimizationOptions
     /// </summary>
     public double GradientTolerance { get; init; } = 1e-10;
 
+    /// <summary>The gradient test every solver applies: the gradient's norm within <see cref="GradientTolerance"/>, relative to max(1, |f|).</summary>
+    internal bool GradientIsSmall(double gradientNorm, double value) => gradientNorm <= GradientTolerance * Math.Max(1, Math.Abs(value));
+
     /// <summary>
     /// Step test: Newton and the bounded solver stop when a step changes no coordinate by more than this times
     /// max(1, |x_i|); MathNet's solvers use it as their parameter (step) tolerance. Default 1e-15: stop only when steps

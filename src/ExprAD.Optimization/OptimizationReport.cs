@@ -11,11 +11,14 @@ namespace ExprAD.Optimization;
 /// <param name="FunctionEvaluations">Evaluations of the objective (or of the residual vector) alone.</param>
 /// <param name="DerivativeEvaluations">Evaluations of the gradient (or Jacobian), each of which also yields the value.</param>
 /// <param name="HessianEvaluations">Evaluations of the Hessian (Newton only).</param>
-/// <param name="StopReason">Why the solver stopped, in words.</param>
+/// <param name="StopReason">Why the solver stopped, in words; <see cref="IterationLimitReached"/> for every solver that ran out of iterations.</param>
 public sealed record OptimizationReport(
     double[] X, double Value, int Iterations, bool Converged,
     int FunctionEvaluations, int DerivativeEvaluations, int HessianEvaluations, string StopReason)
 {
+    /// <summary>The <see cref="StopReason"/> of every solver stopped by <see cref="OptimizationOptions.MaxIterations"/>.</summary>
+    public const string IterationLimitReached = "iteration limit reached";
+
     /// <summary>The same outcome in the fixed result shape.</summary>
     public OptimizationResult ToResult() => new(X, Value, Iterations, Converged);
 }

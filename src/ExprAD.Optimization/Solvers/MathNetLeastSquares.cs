@@ -52,7 +52,7 @@ internal static class MathNetLeastSquares
             tracker.Finish(x, value, double.NaN);
             var converged = MathNetMinimizer.Converged(result.ReasonForExit) && double.IsFinite(value) && tracker.Count < Math.Max(1, options.MaxIterations);
             // The same words as the minimizers for running out: MathNet says ExceedIterations, or ManuallyStopped for a limit of 0.
-            var reason = !converged && tracker.Count >= options.MaxIterations ? "iteration limit reached" : result.ReasonForExit.ToString();
+            var reason = !converged && tracker.Count >= options.MaxIterations ? OptimizationReport.IterationLimitReached : result.ReasonForExit.ToString();
             return new OptimizationReport(x, value, tracker.Count, converged,
                 objective.FunctionEvaluations, objective.DerivativeEvaluations, 0, reason);
         }

@@ -29,7 +29,7 @@ internal static class MathNetMinimizer
             // cancellation included, is the caller's, not a solver failure.
             objective.Faults.RethrowIfAny();
             return e is MaximumIterationsException
-                ? Unconverged(objective, x0, tracker, "iteration limit reached")
+                ? Unconverged(objective, x0, tracker, OptimizationReport.IterationLimitReached)
                 : Unconverged(objective, x0, tracker, e.GetType().Name + ": " + e.Message);
         }
         // Stuck where every value was rejected (x0 itself not finite): MathNet saw a zero gradient and stopped.
@@ -43,9 +43,9 @@ internal static class MathNetMinimizer
         // MathNet's own iteration counts differ by solver (BFGS leaves its first step out) and its L-BFGS can name a
         // convergence reason after running past the limit: the tracker's count of steps taken is the one reported.
         var converged = Converged(result.ReasonForExit) && double.IsFinite(value)
-            && (tracker.Count < options.MaxIterations || gradientNorm <= options.GradientTolerance * Math.Max(1, Math.Abs(value)));
+            && (tracker.Count < options.MaxIterations || options.GradientIsSmall(gradientNorm, value));
         // MathNet's L-BFGS names the convergence test it was checking when it ran past the limit ("AbsoluteGradient").
-        var reason = !converged && tracker.Count >= options.MaxIterations ? "iteration limit reached" : result.ReasonForExit.ToString();
+        var reason = !converged && tracker.Count >= options.MaxIterations ? OptimizationReport.IterationLimitReached : result.ReasonForExit.ToString();
         return new OptimizationReport(x, value, tracker.Count, converged,
             objective.FunctionEvaluations, objective.DerivativeEvaluations, objective.HessianEvaluations, reason);
     }
@@ -54,9 +54,9 @@ internal static class MathNetMinimizer
     {
         var gradient = new double[x0.Length];
         var value = objective.ValueAndGradient((double[])x0.Clone(), gradient);
-        var converged = double.IsFinite(value) && MathNetObjective.InfinityNorm(gradient) <= options.GradientTolerance * Math.Max(1, Math.Abs(value));
+        var converged = double.IsFinite(value) && options.GradientIsSmall(MathNetObjective.InfinityNorm(gradient), value);
         return new OptimizationReport((double[])x0.Clone(), value, 0, converged, objective.FunctionEvaluations, objective.DerivativeEvaluations,
-            objective.HessianEvaluations, converged ? "gradient below tolerance" : "iteration limit reached");
+            objective.HessianEvaluations, converged ? "gradient below tolerance" : OptimizationReport.IterationLimitReached);
     }
 
     private static MinimizationResult Solve(MathNetObjective f, double[] x0, OptimizationOptions o)

@@ -28,7 +28,7 @@ internal sealed class ModifiedNewton(ScalarObjective objective, OptimizationOpti
         var trial = new double[n];
         for (var iteration = 0; iteration < options.MaxIterations; iteration++)
         {
-            if (InfinityNorm(g) <= options.GradientTolerance * Math.Max(1, Math.Abs(f)))
+            if (options.GradientIsSmall(InfinityNorm(g), f))
                 return Report(x, f, tracker.Count, true, "gradient below tolerance");
 
             var d = DescentStep(h, g);
@@ -58,8 +58,8 @@ internal sealed class ModifiedNewton(ScalarObjective objective, OptimizationOpti
             if (decrease <= options.FunctionTolerance * Math.Max(1, Math.Abs(f))) return Report(x, f, tracker.Count, true, "decrease below tolerance");
         }
         // The last step (or, with a limit of 0, the start) may have landed where the gradient test holds.
-        if (InfinityNorm(g) <= options.GradientTolerance * Math.Max(1, Math.Abs(f))) return Report(x, f, tracker.Count, true, "gradient below tolerance");
-        return Report(x, f, tracker.Count, false, "iteration limit reached");
+        if (options.GradientIsSmall(InfinityNorm(g), f)) return Report(x, f, tracker.Count, true, "gradient below tolerance");
+        return Report(x, f, tracker.Count, false, OptimizationReport.IterationLimitReached);
     }
 
     /// <summary>Solves (H + tau I) d = -g for the smallest tau in {0, beta, 2 beta, ...} that makes H + tau I positive definite.</summary>

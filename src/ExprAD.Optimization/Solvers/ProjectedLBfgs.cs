@@ -30,7 +30,7 @@ internal sealed class ProjectedLBfgs(ScalarObjective objective, double[] lower, 
         var gTrial = new double[_n];
         for (var iteration = 0; iteration < options.MaxIterations; iteration++)
         {
-            if (ProjectedGradientNorm(x, g) <= options.GradientTolerance * Math.Max(1, Math.Abs(f)))
+            if (options.GradientIsSmall(ProjectedGradientNorm(x, g), f))
                 return Report(x, f, tracker.Count, true, "projected gradient below tolerance");
 
             var d = Direction(x, g);
@@ -60,8 +60,8 @@ internal sealed class ProjectedLBfgs(ScalarObjective objective, double[] lower, 
             if (decrease <= options.FunctionTolerance * Math.Max(1, Math.Abs(f))) return Report(x, f, tracker.Count, true, "decrease below tolerance");
         }
         // The last step (or, with a limit of 0, the start) may have landed where the gradient test holds.
-        if (ProjectedGradientNorm(x, g) <= options.GradientTolerance * Math.Max(1, Math.Abs(f))) return Report(x, f, tracker.Count, true, "projected gradient below tolerance");
-        return Report(x, f, tracker.Count, false, "iteration limit reached");
+        if (options.GradientIsSmall(ProjectedGradientNorm(x, g), f)) return Report(x, f, tracker.Count, true, "projected gradient below tolerance");
+        return Report(x, f, tracker.Count, false, OptimizationReport.IterationLimitReached);
     }
 
     /// <summary>Variables at a bound whose gradient pushes them outward are held fixed this iteration.</summary>

@@ -20,25 +20,19 @@ internal static class Errors
                + "rewrite the call with those, register its derivative with AD.RegisterDerivative, or pass the function as an "
                + "Expression<Func<...>> and call it as g.Compile()(...) or Expression.Invoke so it can be inlined.");
 
-    private static readonly HashSet<string> LoweredLinq =
-        ["Range", "Select", "Where", "Skip", "Take", "Zip", "Sum", "Max", "Min", "Average", "Count", "Aggregate", "ToArray"];
-
     /// <summary>
-    /// A LINQ call that was not lowered to a loop. Names the first operator of the query that is not lowered (in
-    /// <c>x.Where(p).Sum()</c>, Where rather than Sum) and says how to write it with the ones that are.
+    /// A LINQ call that was not lowered to a loop. Names the operator of the query that is not lowered (in
+    /// <c>x.Reverse().Sum()</c>, Reverse rather than Sum), or the call that breaks a combination of lowered ones, and says how
+    /// to write it with the operators that are.
     /// </summary>
     public static NotSupportedException UnsupportedLinq(MethodCallExpression node)
     {
-        var culprit = node;
-        for (var inner = node; inner.Arguments.Count > 0 && inner.Arguments[0] is MethodCallExpression source
-                               && source.Method.DeclaringType == typeof(Enumerable); inner = source)
-        {
-            if (!IsLowered(source)) culprit = source;
-        }
+        var chain = Chain(node).ToList();
+        var culprit = chain.Skip(1).LastOrDefault(call => !IsLowered(call)) ?? node;
         // Every operator lowered by name, yet not this combination: say why by the operator that restricts what can follow,
         // and quote the call at fault (the first positional operator above the lowest Where, or the Skip or Take).
-        var combination = IsLowered(culprit) ? Chain(node).Select(c => c.Method.Name).FirstOrDefault(n => n is "Where" or "Skip" or "Take") : null;
-        if (combination is not null) culprit = CombinationCulprit(Chain(node).ToList(), combination) ?? culprit;
+        var combination = IsLowered(culprit) ? chain.Select(c => c.Method.Name).FirstOrDefault(n => n is "Where" or "Skip" or "Take") : null;
+        if (combination is not null) culprit = CombinationCulprit(chain, combination) ?? culprit;
         var name = combination ?? culprit.Method.Name;
         var filtered = combination == "Where";
         var hint = name switch
@@ -59,7 +53,7 @@ internal static class Errors
             "Zip" when culprit.Arguments.Count != 3 => "Use the overload with a result selector: x.Zip(y, (a, b) => a * b).",
             "Range" or "Select" or "Zip" => "A sequence is lowered only where Sum, Max, Min, Average, Count or Aggregate consumes it "
                 + "directly (or ToArray makes it an array), not through ToList or another method.",
-            _ when LoweredLinq.Contains(name) => "Its source must be a double[] array, Enumerable.Range, or Select and Zip of those, "
+            _ when Lowering.LinqLowering.Operators.Contains(name) => "Its source must be a double[] array, Enumerable.Range, or Select and Zip of those, "
                 + "and a Max or Min selector must return double or int.",
             _ => "Write the computation with those operators or as an Expression.Loop.",
         };
@@ -101,7 +95,7 @@ internal static class Errors
     }
 
     private static bool IsLowered(MethodCallExpression call)
-        => LoweredLinq.Contains(call.Method.Name) && !(call.Method.Name == "Zip" && call.Arguments.Count != 3);
+        => Lowering.LinqLowering.Operators.Contains(call.Method.Name) && !(call.Method.Name == "Zip" && call.Arguments.Count != 3);
 
     public static NotSupportedException UnsupportedNode(Expression node, string? hint = null)
         => new($"ExprAD cannot differentiate a {node.NodeType} node ({node.GetType().Name}): {Quote(node)}. "

@@ -32,10 +32,7 @@ internal static partial class LinqLowering
                  call is { Method.Name: nameof(Enumerable.Where) or nameof(Enumerable.Select), Arguments: [_, LambdaExpression] }
                  && call.Method.DeclaringType == typeof(Enumerable);
                  call = call.Arguments[0] as MethodCallExpression)
-            {
-                StackGuard.Check();
                 chain.Add(call);
-            }
             var lowest = chain.FindLastIndex(c => c.Method.Name == nameof(Enumerable.Where));
             if (lowest < 0) return (Sequence.Parse(node), null);
             // From the lowest Where up; what is below it (Selects included) keeps the source's positions and is the sequence.

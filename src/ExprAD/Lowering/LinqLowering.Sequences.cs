@@ -184,6 +184,9 @@ internal static partial class LinqLowering
     /// </summary>
     private sealed class PartitionSequence(Sequence input, Expression count, bool skip) : Sequence(input.ElementType)
     {
+        private static readonly System.Reflection.MethodInfo Max = typeof(Math).GetMethod(nameof(Math.Max), [typeof(int), typeof(int)])!;
+        private static readonly System.Reflection.MethodInfo Min = typeof(Math).GetMethod(nameof(Math.Min), [typeof(int), typeof(int)])!;
+
         private ParameterExpression? _count;
         private ParameterExpression? _offset;
 
@@ -196,8 +199,7 @@ internal static partial class LinqLowering
             StackGuard.Check();
             input.Prepare(setup, visitor);
             // C# evaluates the count after the source; Skip and Take check the source after both.
-            _count = setup.Let(Expression.Call(typeof(Math).GetMethod(nameof(Math.Max), [typeof(int), typeof(int)])!,
-                visitor.Visit(count)!, Expression.Constant(0)), skip ? "skip" : "take");
+            _count = setup.Let(Expression.Call(Max, visitor.Visit(count)!, Expression.Constant(0)), skip ? "skip" : "take");
             input.CheckNotNull(setup, "source");
         }
 
@@ -205,9 +207,8 @@ internal static partial class LinqLowering
         {
             StackGuard.Check();
             var length = setup.Let(input.Length(setup), "inputLength");
-            var min = typeof(Math).GetMethod(nameof(Math.Min), [typeof(int), typeof(int)])!;
-            if (!skip) return Expression.Call(min, length, _count!);
-            _offset = setup.Let(Expression.Call(min, _count!, length), "skipped");
+            if (!skip) return Expression.Call(Min, length, _count!);
+            _offset = setup.Let(Expression.Call(Min, _count!, length), "skipped");
             return Expression.Subtract(length, _offset);
         }
 

@@ -39,6 +39,10 @@ internal static partial class LinqLowering
 
     private enum Kind { Sum, Max, Min, Average, Count, Aggregate, ToArray }
 
+    /// <summary>The Enumerable methods this pass lowers (in some overloads and combinations): what a refusal lists and names.</summary>
+    internal static readonly IReadOnlySet<string> Operators = new HashSet<string>(
+        ["Range", "Select", "Where", "Skip", "Take", "Zip", .. Enum.GetNames<Kind>()]);
+
     /// <param name="Kind">Which reduction.</param>
     /// <param name="Type">The reduction's result type.</param>
     /// <param name="ValueType">For Sum/Max/Min/Average, the numeric type reduced (double or int); for Aggregate, the accumulator's type.</param>

@@ -81,27 +81,12 @@ internal sealed class Lowerer : GuardedExpressionVisitor
             case ExpressionType.Power when node.Type == typeof(double):
                 return Expression.Call(MathMethods.Pow, Visit(node.Left)!, Visit(node.Right)!);
         }
-        if (CompoundAssignments.TryGetValue(node.NodeType, out var binary) && node.Left is ParameterExpression variable
-            && IsBuiltIn(node) && node.Conversion is null)
+        if (CompoundAssignments.TryGetValue(node.NodeType, out var binary) && IsUpdatable(node.Left) && IsBuiltIn(node) && node.Conversion is null)
         {
             var right = Visit(node.Right)!;
-            var value = binary == ExpressionType.Power
-                ? (Expression)Expression.Call(MathMethods.Pow, variable, right)
-                : Expression.MakeBinary(binary, variable, right);
-            return Expression.Assign(variable, value);
-        }
-        if (CompoundAssignments.TryGetValue(node.NodeType, out var elementBinary) && node.Left is IndexExpression { Indexer: null, Arguments.Count: 1 } element
-            && IsBuiltIn(node) && node.Conversion is null)
-        {
-            // a[i] op= v  ==>  { t = i; a[t] = a[t] op v }: the index is evaluated once, as C# does.
-            var array = Visit(element.Object)!;
-            var index = Expression.Variable(element.Arguments[0].Type, "index");
-            var target = Expression.ArrayAccess(array, index);
-            var right = Visit(node.Right)!;
-            var value = elementBinary == ExpressionType.Power
-                ? (Expression)Expression.Call(MathMethods.Pow, target, right)
-                : Expression.MakeBinary(elementBinary, target, right);
-            return Expression.Block(node.Type, [index], Expression.Assign(index, Visit(element.Arguments[0])!), Expression.Assign(target, value));
+            return Update(node.Left, old => binary == ExpressionType.Power
+                ? Expression.Call(MathMethods.Pow, old, right)
+                : Expression.MakeBinary(binary, old, right));
         }
         return base.VisitBinary(node);
     }
@@ -111,31 +96,43 @@ internal sealed class Lowerer : GuardedExpressionVisitor
 
     protected override Expression VisitUnary(UnaryExpression node)
     {
-        if (node.Operand is ParameterExpression variable && node.Method is null && IncrementKinds.TryGetValue(node.NodeType, out var kind))
+        if (IsUpdatable(node.Operand) && node.Method is null && IncrementKinds.TryGetValue(node.NodeType, out var kind))
         {
-            // ++v / v++ on a local: the value of a post-increment is the old value.
-            var one = Expression.Constant(Convert.ChangeType(1, variable.Type), variable.Type);
-            var updated = Expression.Assign(variable, kind.Increment ? Expression.Add(variable, one) : Expression.Subtract(variable, one));
-            if (!kind.Post) return updated;
-            var old = Expression.Variable(variable.Type, "old");
-            return Expression.Block(variable.Type, [old], Expression.Assign(old, variable), updated, old);
-        }
-        if (node.Operand is IndexExpression { Indexer: null, Arguments.Count: 1 } element && node.Method is null
-            && IncrementKinds.TryGetValue(node.NodeType, out var elementKind))
-        {
-            // ++a[i] / a[i]++: the index is evaluated once, as C# does; the value of a post-increment is the old element.
-            var array = Visit(element.Object)!;
-            var index = Expression.Variable(element.Arguments[0].Type, "index");
-            var target = Expression.ArrayAccess(array, index);
-            var old = Expression.Variable(element.Type, "old");
-            var one = Expression.Constant(Convert.ChangeType(1, element.Type), element.Type);
-            return Expression.Block(element.Type, [index, old],
-                Expression.Assign(index, Visit(element.Arguments[0])!),
-                Expression.Assign(old, target),
-                Expression.Assign(target, elementKind.Increment ? Expression.Add(old, one) : Expression.Subtract(old, one)),
-                elementKind.Post ? old : target);
+            // ++v, v++, ++a[i], a[i]++: the value of a post-increment is the old value.
+            var one = Expression.Constant(Convert.ChangeType(1, node.Type), node.Type);
+            return Update(node.Operand, old => kind.Increment ? Expression.Add(old, one) : Expression.Subtract(old, one), returnOld: kind.Post);
         }
         return base.VisitUnary(node);
+    }
+
+    /// <summary>A local, or an element of a one-dimensional array: what compound assignments and increments are rewritten for.</summary>
+    private static bool IsUpdatable(Expression target) => target is ParameterExpression or IndexExpression { Indexer: null, Arguments.Count: 1 };
+
+    /// <summary>
+    /// <c>target = update(target)</c> as plain assignments: an element's index is evaluated once, as C# does
+    /// (<c>{ t = i; a[t] = update(a[t]) }</c>). Its value is the new one, or with <paramref name="returnOld"/> the old one.
+    /// </summary>
+    private Expression Update(Expression target, Func<Expression, Expression> update, bool returnOld = false)
+    {
+        var variables = new List<ParameterExpression>();
+        var statements = new List<Expression>();
+        var place = target;
+        if (target is IndexExpression element)
+        {
+            var index = Expression.Variable(element.Arguments[0].Type, "index");
+            variables.Add(index);
+            statements.Add(Expression.Assign(index, Visit(element.Arguments[0])!));
+            place = Expression.ArrayAccess(Visit(element.Object)!, index);
+        }
+        if (returnOld)
+        {
+            var old = Expression.Variable(target.Type, "old");
+            variables.Add(old);
+            statements.AddRange([Expression.Assign(old, place), Expression.Assign(place, update(old)), old]);
+        }
+        else
+            statements.Add(Expression.Assign(place, update(place)));
+        return statements.Count == 1 ? statements[0] : Expression.Block(target.Type, variables, statements);
     }
 
     private static readonly Dictionary<ExpressionType, ExpressionType> CompoundAssignments = new()

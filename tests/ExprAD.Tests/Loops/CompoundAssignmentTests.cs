@@ -13,26 +13,27 @@ namespace ExprAD.Tests.Loops;
 /// </summary>
 public class CompoundAssignmentTests
 {
+    /// <summary>The sum each function returns; the bodies below add to it.</summary>
+    private static readonly ParameterExpression S = Double("s");
+
+    /// <summary><c>{ s = 0; before; for (i = 0; i &lt; x.Length; i++) body(i); return s; }</c>.</summary>
     private static Expression<Func<double[], double>> SumLoop(ParameterExpression[] locals, Expression? before, Func<ParameterExpression, Expression> body)
     {
-        var s = Double("s");
-        var statements = new List<Expression> { Expression.Assign(s, C(0)) };
+        var statements = new List<Expression> { Expression.Assign(S, C(0)) };
         if (before is not null) statements.Add(before);
         statements.Add(For("i", I(0), Length, i => body(i)));
-        statements.Add(s);
-        return Lambda(Expression.Block([s, .. locals], statements));
+        statements.Add(S);
+        return Lambda(Expression.Block([S, .. locals], statements));
     }
-
-    private static ParameterExpression S(Expression<Func<double[], double>> f) => ((BlockExpression)f.Body).Variables[0];
 
     [Fact]
     public void ShiftsAndBitwiseAssignmentsOnAnIntCounterWeightTheTerms()
     {
         // k = 1; for each i: k <<= 1; s += k x_i  =>  s = sum 2^(i+1) x_i.
         var k = Int("k");
-        var f = Rebind(SumLoop([k], Expression.Assign(k, I(1)), i => Statements(
+        var f = SumLoop([k], Expression.Assign(k, I(1)), i => Statements(
             Expression.LeftShiftAssign(k, I(1)),
-            Expression.AddAssign(Placeholder, Mul(ToDouble(k), Xi(i))))));
+            Expression.AddAssign(S, Mul(ToDouble(k), Xi(i)))));
         var x = new[] { 0.3, -1.2, 2.5, 0.9 };
         var g = LoopCheck.Run(f, x, seed: 1);
         Assert.Equal([2.0, 4, 8, 16], g);
@@ -45,9 +46,9 @@ public class CompoundAssignmentTests
             kk >>= 1; kk ^= 3; kk |= 8; kk &= 255;
             weights.Add(kk);
         }
-        var h = Rebind(SumLoop([k], Expression.Assign(k, I(1000)), i => Statements(
+        var h = SumLoop([k], Expression.Assign(k, I(1000)), i => Statements(
             Expression.RightShiftAssign(k, I(1)), Expression.ExclusiveOrAssign(k, I(3)), Expression.OrAssign(k, I(8)), Expression.AndAssign(k, I(255)),
-            Expression.AddAssign(Placeholder, Mul(ToDouble(k), Xi(i))))));
+            Expression.AddAssign(S, Mul(ToDouble(k), Xi(i)))));
         Assert.Equal(weights, LoopCheck.Run(h, x, seed: 2));
     }
 
@@ -56,12 +57,12 @@ public class CompoundAssignmentTests
     {
         // b = true; b &= x_i > 0; b |= x_i < -1; if (b) s += x_i * x_i.
         var b = Bool("b");
-        var f = Rebind(SumLoop([b], null, i => Statements(
+        var f = SumLoop([b], null, i => Statements(
             Expression.Assign(b, Expression.Constant(true)),
             Expression.AndAssign(b, Expression.GreaterThan(Xi(i), C(0))),
             Expression.OrAssign(b, Expression.LessThan(Xi(i), C(-1))),
             Expression.ExclusiveOrAssign(b, Expression.GreaterThan(Xi(i), C(2))),
-            Expression.IfThen(b, Expression.AddAssign(Placeholder, Square(Xi(i)))))));
+            Expression.IfThen(b, Expression.AddAssign(S, Square(Xi(i))))));
         var x = new[] { 0.3, -1.2, 2.5, 0.9, -0.5 };
         var g = LoopCheck.Run(f, x, seed: 3);
         // Chosen: 0.3 (positive), -1.2 (below -1); 2.5 is positive but above 2 (xor); 0.9; not -0.5.
@@ -72,7 +73,7 @@ public class CompoundAssignmentTests
     public void PowerAssignOnADoubleIsMathPow()
     {
         // s = 1.5; s = s ^ x_i for each i (Expression.PowerAssign names Math.Pow as its method).
-        var f = Rebind(SumLoop([], Expression.Assign(Placeholder, C(1.5)), i => Expression.PowerAssign(Placeholder, Xi(i))));
+        var f = SumLoop([], Expression.Assign(S, C(1.5)), i => Expression.PowerAssign(S, Xi(i)));
         var x = new[] { 0.7, -1.2, 0.4 };
         var g = LoopCheck.Run(f, x, seed: 4, perCoordinate: true);
         // s = 1.5^(x0 x1 x2): ds/dx0 = s ln 1.5 x1 x2.
@@ -85,12 +86,12 @@ public class CompoundAssignmentTests
     {
         // a = x (copied); s += (a[i]++) * (--a[3 - i]); the post-increment's value is the old element, the pre-decrement's the new one.
         var a = Expression.Variable(typeof(double[]), "a");
-        var f = Rebind(SumLoop([a], Statements(
+        var f = SumLoop([a], Statements(
                 Expression.Assign(a, Expression.NewArrayBounds(typeof(double), I(4))),
                 For("j", I(0), I(4), j => Expression.Assign(Expression.ArrayAccess(a, j), Xi(j)))),
-            i => Expression.AddAssign(Placeholder, Mul(
+            i => Expression.AddAssign(S, Mul(
                 Expression.PostIncrementAssign(Expression.ArrayAccess(a, i)),
-                Expression.PreDecrementAssign(Expression.ArrayAccess(a, Sub(I(3), i)))))));
+                Expression.PreDecrementAssign(Expression.ArrayAccess(a, Sub(I(3), i))))));
         var x = new[] { 0.3, -1.2, 2.5, 0.9 };
         var g = LoopCheck.Run(f, x, seed: 5, perCoordinate: true);
         // By hand, with a = x: i = 0 adds x0 (x3 - 1) and leaves a0 = x0 + 1, a3 = x3 - 1; i = 1 adds x1 (x2 - 1), leaving
@@ -113,7 +114,7 @@ public class CompoundAssignmentTests
     {
         var holder = new Holder();
         var field = Expression.Field(Expression.Constant(holder), nameof(Holder.Value));
-        var f = Rebind(SumLoop([], null, i => Expression.AddAssign(field, Xi(i))));
+        var f = SumLoop([], null, i => Expression.AddAssign(field, Xi(i)));
         var error = Assert.Throws<NotSupportedException>(() => AD.Differentiate(f));
         Assert.Contains("Compound assignments are supported on local variables and elements of local arrays", error.Message);
         Assert.Contains(".Value += x[i]", error.Message);
@@ -122,16 +123,5 @@ public class CompoundAssignmentTests
     public sealed class Holder
     {
         public double Value;
-    }
-
-    /// <summary>Stands for the loop's sum s in the bodies above; <see cref="Rebind"/> replaces it with the block's own s.</summary>
-    private static readonly ParameterExpression Placeholder = Double("s placeholder");
-
-    private static Expression<Func<double[], double>> Rebind(Expression<Func<double[], double>> f)
-        => (Expression<Func<double[], double>>)new Replace(Placeholder, S(f)).Visit(f);
-
-    private sealed class Replace(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
     }
 }

@@ -54,7 +54,7 @@ public sealed class MinimizeCommand : FormulaCommand<MinimizeSettings>
 
     /// <summary>The solver's reason, with the limit named when it ran out of iterations.</summary>
     private static string StopReason(OptimizationReport report, int maxIterations)
-        => report.StopReason == "iteration limit reached" ? $"iteration limit ({maxIterations}) reached" : report.StopReason;
+        => report.StopReason == OptimizationReport.IterationLimitReached ? $"iteration limit ({maxIterations}) reached" : report.StopReason;
 
     private static string Name(MinimizationMethod method) => method switch
     {
