@@ -85,7 +85,8 @@ internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, 
         // loop has had its adjoint summed by the time the loop is reversed, and terms sent to it would be
         // lost (random loop programs found this). Sharing with earlier values would be sound but was not
         // needed for speed: the reduction loops that matter are fused and not recomputed.
-        return builder.Emit(op.Kind, op.Result.Type, op.Args.Select(Map).ToArray(), op.Result.Active, token, op.Pure,
+        // A faulting op recomputed here already ran without throwing on the same operands in the forward sweep.
+        return builder.Emit(op.Kind, op.Result.Type, op.Args.Select(Map).ToArray(), op.Result.Active, token, op.Pure || op.Faulting,
             op.NodeType, op.Method, op.Member, share: false);
     }
 

@@ -62,6 +62,14 @@ internal sealed class Op : Instr
     /// <summary>No side effects and no dependence on mutable state: may be shared (CSE), moved to its single use, or dropped when unused.</summary>
     public bool Pure { get; init; } = true;
 
+    /// <summary>
+    /// An integer operation that may throw (a division or remainder by a divisor that may be 0 or -1, a checked operator or
+    /// conversion): not <see cref="Pure"/>, so it is computed where the function computes it and kept when unused, as
+    /// f.Compile() would raise its exception there; but an equal visible value may stand for it (if that one did not throw,
+    /// neither would this), and a recomputation of it in a reverse sweep, whose forward run already succeeded, is pure.
+    /// </summary>
+    public bool Faulting { get; init; }
+
     /// <summary>May be dropped when unused (pure ops, and reads of variables and arrays, which must not move).</summary>
     public bool Droppable => Pure || Kind is OpKind.ReadVariable or OpKind.TapePop or OpKind.LoadElement or OpKind.NewArray;
 

@@ -26,7 +26,8 @@ internal sealed partial class IrBuilder
         if (a.IsConstant && a.Type == typeof(int) && nodeType == ExpressionType.Negate && a.ConstantValue is int i && i != int.MinValue)
             return Constant(-i, typeof(int));
         var active = a.Active && a.Type == typeof(double) && nodeType is ExpressionType.Negate;
-        return Emit(OpKind.Unary, a.Type, [a], active, token: null, pure: true, nodeType: nodeType);
+        var faulting = nodeType == ExpressionType.NegateChecked && a.Type != typeof(double);
+        return Emit(OpKind.Unary, a.Type, [a], active, token: null, pure: !faulting, nodeType: nodeType, faulting: faulting);
     }
 
     public Value Binary(ExpressionType nodeType, Value a, Value b)
@@ -43,7 +44,24 @@ internal sealed partial class IrBuilder
         var active = !isComparison && type == typeof(double) && (a.Active || b.Active);
         // Order the operands of commutative ops so that a*b and b*a share one value.
         if (nodeType is ExpressionType.Add or ExpressionType.Multiply && a.Id > b.Id) (a, b) = (b, a);
-        return Emit(OpKind.Binary, type, [a, b], active, token: null, pure: true, nodeType: nodeType);
+        var faulting = MayThrow(nodeType, type, b);
+        return Emit(OpKind.Binary, type, [a, b], active, token: null, pure: !faulting, nodeType: nodeType, faulting: faulting);
+    }
+
+    /// <summary>
+    /// Integer division and remainder throw for a divisor of 0 (and of -1 with the smallest dividend), checked operators on
+    /// overflow; doubles never throw. A constant divisor other than 0 and -1 cannot make them throw.
+    /// </summary>
+    private static bool MayThrow(ExpressionType nodeType, Type type, Value divisor)
+    {
+        if (type == typeof(double) || type == typeof(float) || type == typeof(bool)) return false;
+        return nodeType switch
+        {
+            ExpressionType.AddChecked or ExpressionType.SubtractChecked or ExpressionType.MultiplyChecked => true,
+            ExpressionType.Divide or ExpressionType.Modulo => !divisor.IsConstant || divisor.ConstantValue is null
+                || System.Convert.ToDecimal(divisor.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) is 0m or -1m,
+            _ => false,
+        };
     }
 
     /// <summary>Identities on doubles. Exact ones always; those wrong for infinities or NaN only in derivative code.</summary>

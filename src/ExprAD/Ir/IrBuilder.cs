@@ -153,8 +153,8 @@ internal sealed partial class IrBuilder
     {
         if (operand.Type == type) return operand;
         if (!isChecked && operand.IsConstant && TryFoldConvert(operand.ConstantValue, type, out var folded)) return Constant(folded, type);
-        return Emit(OpKind.Convert, type, [operand], active: false, token: type, pure: true,
-            nodeType: isChecked ? ExpressionType.ConvertChecked : ExpressionType.Convert);
+        return Emit(OpKind.Convert, type, [operand], active: false, token: type, pure: !isChecked,
+            nodeType: isChecked ? ExpressionType.ConvertChecked : ExpressionType.Convert, faulting: isChecked);
     }
 
     public Value Call(MethodInfo method, Value[] args, bool pure, bool active)
@@ -189,11 +189,11 @@ internal sealed partial class IrBuilder
     /// </summary>
     internal Value Emit(OpKind kind, Type type, Value[] args, bool active, object? token, bool pure,
         ExpressionType nodeType = default, MethodInfo? method = null, MemberInfo? member = null,
-        MutableVariable? variable = null, TapeSlot? slot = null, bool share = true)
+        MutableVariable? variable = null, TapeSlot? slot = null, bool share = true, bool faulting = false)
     {
         var hoistable = pure && (kind == OpKind.Member || nodeType == ExpressionType.ArrayLength) && args.All(IsNonNullInPrologue);
         var target = hoistable ? Prologue : Current;
-        var key = pure ? OpKey.For(kind, nodeType, token, args) : null;
+        var key = pure || faulting ? OpKey.For(kind, nodeType, token, args) : null;
         if (share && key is { } k && target.Find(k) is { } existing && !Pending.Contains(existing)) return existing;
         if (share && key is { } k2 && target != Current && Current.Find(k2) is { } visible && !Pending.Contains(visible)) return visible;
 
@@ -201,7 +201,7 @@ internal sealed partial class IrBuilder
         var op = new Op
         {
             Kind = kind, Result = result, Args = args, NodeType = nodeType, Method = method, Member = member,
-            Type = kind == OpKind.Convert ? type : null, Pure = pure, Variable = variable, Slot = slot,
+            Type = kind == OpKind.Convert ? type : null, Pure = pure && !faulting, Faulting = faulting, Variable = variable, Slot = slot,
         };
         result.Definition = op;
         target.Instructions.Add(op);

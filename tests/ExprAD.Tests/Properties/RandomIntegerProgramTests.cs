@@ -59,6 +59,7 @@ public class RandomIntegerProgramTests
     {
         private static readonly ParameterExpression K = Expression.Variable(typeof(int), "k");
         private static readonly ParameterExpression S = Expression.Variable(typeof(double), "s");
+        private static readonly ParameterExpression Unused = Expression.Variable(typeof(int), "unused");
 
         public double[] Point() => [Round(), Round(), Round()];
 
@@ -69,11 +70,14 @@ public class RandomIntegerProgramTests
             var statements = new List<Expression> { Expression.Assign(K, Int(2)), Expression.Assign(S, Double(2)) };
             for (var t = random.Next(1, 5); t > 0; t--) statements.Add(Statement());
             statements.Add(Expression.Add(S, Expression.Convert(K, typeof(double))));
-            return Expression.Lambda<Func<double[], double>>(Expression.Block([K, S], statements), X);
+            return Expression.Lambda<Func<double[], double>>(Expression.Block([K, S, Unused], statements), X);
         }
 
-        private Expression Statement() => random.Next(10) switch
+        private Expression Statement() => random.Next(12) switch
         {
+            // Values nobody reads: f.Compile() still raises their exceptions, in order.
+            10 => Int(3),
+            11 => Expression.Assign(Unused, Int(3)),
             0 => Expression.AddAssign(K, Int(2)),
             1 => Expression.LeftShiftAssign(K, Expression.And(Int(1), Expression.Constant(3))),
             2 => Expression.ExclusiveOrAssign(K, Int(2)),
