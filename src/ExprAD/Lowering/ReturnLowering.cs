@@ -44,10 +44,10 @@ internal sealed class ReturnLowering
     {
         var (statements, variables, final) = Split(body);
         if (final is null) return body;
-        var returning = NodeFinder.NodesContaining(body, node => node is GotoExpression jump && jump.Target == final.Target);
+        var returning = NodesContaining.Find(body, node => node is GotoExpression jump && jump.Target == final.Target);
         if (returning.Count == 0)
             return final == body ? FallThrough(final) : Expression.Block(body.Type, variables, statements.Append(FallThrough(final)));
-        var throughLoops = NodeFinder.NodesContaining(body, node => node is LoopExpression && returning.Contains(node));
+        var throughLoops = NodesContaining.Find(body, node => node is LoopExpression && returning.Contains(node));
         var lowering = new ReturnLowering(final.Target, returning, throughLoops);
         var rewritten = lowering.Statements(statements, loopBreak: null);
         rewritten.Add(Expression.Condition(lowering._returned, lowering._value, FallThrough(final)));
@@ -132,43 +132,11 @@ internal sealed class ReturnLowering
     private static bool IsStatement(ConditionalExpression conditional) => conditional.IfFalse is DefaultExpression;
 
     /// <summary>Whether the statement stores into an array element anywhere inside it (<c>a[i] = v</c>, <c>a[i] += v</c>, <c>a[i]++</c>).</summary>
-    private static bool WritesArrayElements(Expression statement)
-        => NodeFinder.NodesContaining(statement, node => node switch
+    internal static bool WritesArrayElements(Expression statement)
+        => NodesContaining.Find(statement, node => node switch
         {
             BinaryExpression { Left: IndexExpression } binary => Compilation.VariableUses.IsAssignment(binary.NodeType),
             UnaryExpression { Operand: IndexExpression } unary => Compilation.VariableUses.IsStep(unary.NodeType),
             _ => false,
         }).Count > 0;
-
-    /// <summary>Finds the nodes whose subtree contains a node the predicate picks (themselves included), in one pass.</summary>
-    private sealed class NodeFinder(Func<Expression, bool> picks) : GuardedExpressionVisitor
-    {
-        private readonly HashSet<Expression> _containing = new(ReferenceEqualityComparer.Instance);
-        private int _found;
-
-        public static HashSet<Expression> NodesContaining(Expression body, Func<Expression, bool> picks)
-        {
-            var finder = new NodeFinder(picks);
-            finder.Visit(body);
-            return finder._containing;
-        }
-
-        private readonly HashSet<Expression> _visited = new(ReferenceEqualityComparer.Instance);
-
-        public override Expression? Visit(Expression? node)
-        {
-            if (node is null) return null;
-            // A shared node (the tree is a DAG) is walked once; later uses only repeat what it contained.
-            if (!_visited.Add(node))
-            {
-                if (_containing.Contains(node)) _found++;
-                return node;
-            }
-            var before = _found;
-            if (picks(node)) _found++;
-            base.Visit(node);
-            if (_found > before) _containing.Add(node);
-            return node;
-        }
-    }
 }

@@ -17,8 +17,10 @@ namespace ExprAD.Tests.Loops;
 /// <param name="Jumps">Breaks and continues nested inside conditionals of loop bodies (the loops advance their counters before any continue).</param>
 /// <param name="Returns">Returns from inside loops, nested loops and branches (the body ends with the return label and a fall-through value).</param>
 /// <param name="ArraysInLoops">Arrays created at the start of a loop body (declared there, <c>new double[k]</c>, <c>new double[x.Length]</c> or an initializer), read and written anywhere in that body.</param>
+/// <param name="OuterJumps">With <paramref name="Jumps"/>: some nested breaks and continues target an enclosing loop instead of the innermost one.</param>
 public sealed record LoopProgramOptions(bool Conditionals = true, bool Breaks = true, int MaxDepth = 3,
-    bool Arrays = false, bool Jumps = false, bool Returns = false, double FreeArrayShare = 0.15, bool ArraysInLoops = false)
+    bool Arrays = false, bool Jumps = false, bool Returns = false, double FreeArrayShare = 0.15, bool ArraysInLoops = false,
+    bool OuterJumps = false)
 {
     /// <summary>Everything on: local arrays, jumps nested in conditionals, returns.</summary>
     public static LoopProgramOptions All => new(Arrays: true, Jumps: true, Returns: true);
@@ -473,10 +475,16 @@ public sealed class LoopProgramGenerator
     /// </summary>
     private Expression JumpStatement()
     {
-        var frame = _frames[^1];
+        var innermost = _frames[^1];
 
         Expression Jump()
         {
+            var frame = innermost;
+            if (_options.OuterJumps && _frames.Count > 1 && _rng.NextDouble() < 0.5)
+            {
+                frame = _frames[_rng.Next(_frames.Count - 1)];
+                Features.Add("jump to an enclosing loop");
+            }
             var r = _rng.NextDouble();
             if (_return is not null && r < 0.25)
             {

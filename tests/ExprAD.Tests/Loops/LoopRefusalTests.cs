@@ -63,20 +63,6 @@ public class LoopRefusalTests
     }
 
     [Fact]
-    public void InnerLoopBreakingTheOuterLoop()
-    {
-        // for i { for j { if (x[j] > 1) goto outerEnd (the outer loop's break label); s += x[i] x[j]; } }
-        var s = Double("s");
-        var f = Lambda(Expression.Block([s], Expression.Assign(s, C(0)),
-            For("i", I(0), Length, (i, outerEnd) =>
-                For("j", I(0), Length, j => Statements(
-                    Expression.IfThen(Expression.GreaterThan(Xi(j), C(1)), Expression.Break(outerEnd)),
-                    Expression.AddAssign(s, Mul(Xi(i), Xi(j)))))),
-            s));
-        AssertRefused(f, "end_i");
-    }
-
-    [Fact]
     public void LoopThatNeverBreaks()
     {
         // while (true) s += x[0];   -- no break at all (the plain compiled function would never return)

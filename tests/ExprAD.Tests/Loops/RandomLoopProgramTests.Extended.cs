@@ -92,6 +92,27 @@ public partial class RandomLoopProgramTests
         AssertNotVacuous(RunExtended(options, firstSeed: 95_000, programs: 150));
     }
 
+    /// <summary>
+    /// Breaks and continues of an enclosing loop written inside an inner loop (<c>OuterJumpLowering</c>), three and four
+    /// loops deep, with everything else on. Each program is checked bit for bit against <c>f.Compile()</c> and in every mode.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 96_000, 150)]
+    [InlineData(4, 97_000, 80)]
+    public void RandomProgramsWithJumpsToEnclosingLoops(int maxDepth, int firstSeed, int programs)
+    {
+        var options = LoopProgramOptions.All with { OuterJumps = true, MaxDepth = maxDepth };
+        var withOuterJumps = 0;
+        for (var seed = firstSeed; seed < firstSeed + programs; seed++)
+        {
+            var generator = new LoopProgramGenerator(seed, options);
+            generator.Program();
+            if (generator.Features.Contains("jump to an enclosing loop")) withOuterJumps++;
+        }
+        Assert.True(withOuterJumps >= programs / 8, $"only {withOuterJumps} of {programs} programs jump to an enclosing loop");
+        AssertNotVacuous(RunExtended(options, firstSeed, programs));
+    }
+
     /// <summary>Nearly every point checked in every mode: a pass that skipped everything would fail here.</summary>
     private static void AssertNotVacuous(ExtendedStats stats)
     {
