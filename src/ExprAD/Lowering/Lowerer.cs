@@ -13,7 +13,11 @@ namespace ExprAD.Lowering;
 /// </summary>
 internal sealed class Lowerer : GuardedExpressionVisitor
 {
-    public static Expression Run(Expression body) => LoopArrayHoisting.Run(new Lowerer().Visit(RectangularArrays.Flatten(LoopJumpLowering.Run(OuterJumpLowering.Run(ReturnLowering.Run(body)))))!);
+    public static Expression Run(Expression body) => LoopArrayHoisting.Run(new Lowerer().Visit(RectangularArrays.Flatten(WithoutJumps(body)))!);
+
+    /// <summary>Switches as conditionals, then returns, jumps to enclosing loops and jumps the translator does not take as flags.</summary>
+    private static Expression WithoutJumps(Expression body)
+        => LoopJumpLowering.Run(OuterJumpLowering.Run(ReturnLowering.Run(SwitchLowering.Run(body))));
 
     // A tree may use one node object many times (a DAG); visiting each use would take time exponential
     // in the depth of sharing. Lowering depends only on the node, so each object is lowered once.
@@ -40,7 +44,7 @@ internal sealed class Lowerer : GuardedExpressionVisitor
         var arguments = node.Arguments.Select(a => Visit(a)!).ToArray();
         var temporaries = lambda.Parameters.Select(p => Expression.Variable(p.Type, p.Name)).ToArray();
         var inner = lambda.Parameters.Select((p, i) => (Expression)Expression.Assign(p, temporaries[i])).ToList();
-        inner.Add(Visit(LoopJumpLowering.Run(OuterJumpLowering.Run(ReturnLowering.Run(lambda.Body))))!);
+        inner.Add(Visit(WithoutJumps(lambda.Body))!);
         var outer = temporaries.Select((t, i) => (Expression)Expression.Assign(t, arguments[i])).ToList();
         outer.Add(Expression.Block(lambda.Body.Type, lambda.Parameters, inner));
         return Expression.Block(lambda.Body.Type, temporaries, outer);
