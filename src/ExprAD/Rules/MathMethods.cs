@@ -13,6 +13,7 @@ internal static class MathMethods
     public static readonly MethodInfo Log = Unary(nameof(Math.Log));
     public static readonly MethodInfo Exp = Unary(nameof(Math.Exp));
     public static readonly MethodInfo Truncate = Unary(nameof(Math.Truncate));
+    public static readonly MethodInfo Round = Unary(nameof(Math.Round));
     public static readonly MethodInfo Pow = Binary(nameof(Math.Pow));
 
     public static MethodInfo Unary(string name) => typeof(Math).GetMethod(name, [typeof(double)])!;

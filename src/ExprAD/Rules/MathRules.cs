@@ -76,6 +76,7 @@ internal static class MathRules
             return [b.Select(atOrigin, zero, b.Divide(a[0], r)), b.Select(atOrigin, zero, b.Divide(a[1], r))];
         }));
 
+        foreach (var rule in ChoosingRules()) yield return rule;
         foreach (var rule in DoubleOnlyRules()) yield return rule;
 
         yield return (Formulas.FormulaMath.SignMethod, new DerivativeRule("sign", null));
@@ -84,6 +85,44 @@ internal static class MathRules
             foreach (var method in typeof(Math).GetMethods().Where(m => m.Name == name && m.ReturnType == typeof(double)))
                 yield return (method, new DerivativeRule($"Math.{name}({string.Join(", ", method.GetParameters().Select(p => p.ParameterType.Name))})", null));
     }
+
+    /// <summary>
+    /// Functions that return one of their arguments, or its magnitude with a sign chosen elsewhere, or its neighbour:
+    /// MaxMagnitude and MinMagnitude (and double's MaxNumber, MinNumber, MaxMagnitudeNumber, MinMagnitudeNumber, which
+    /// differ in what NaN does), CopySign, ScaleB, BitIncrement, BitDecrement, and the IEEE remainder.
+    /// </summary>
+    private static IEnumerable<(MethodInfo, DerivativeRule)> ChoosingRules()
+    {
+        // The derivative goes to the argument returned: the first when both are equal, as Max's on a tie. Testing the result
+        // against the first argument keeps each function's own rule for ties of magnitude (MaxMagnitude(-2, 2) is 2, the second)
+        // and for NaN (MaxNumber(NaN, 3) is 3, the second).
+        static Value?[] ToTheArgumentReturned(IrBuilder b, Value[] a, Value r)
+            => FirstOnTie(b, b.Binary(System.Linq.Expressions.ExpressionType.Equal, r, a[0]));
+        yield return Binary("MaxMagnitude", ToTheArgumentReturned);
+        yield return Binary("MinMagnitude", ToTheArgumentReturned);
+        foreach (var name in new[] { "MaxNumber", "MinNumber", "MaxMagnitudeNumber", "MinMagnitudeNumber" })
+            yield return OnDouble(name, ToTheArgumentReturned, typeof(double), typeof(double));
+        // CopySign(a, b) = |a| sign(b): d/da = sign(a) sign(b) (0 at a = 0, Abs's convention; NaN at NaN); b only chooses a sign.
+        yield return Binary("CopySign", (b, a, r) =>
+        {
+            var signOfA = b.Select(b.Binary(System.Linq.Expressions.ExpressionType.GreaterThan, a[0], b.Double(0)), b.Double(1),
+                b.Select(b.Binary(System.Linq.Expressions.ExpressionType.LessThan, a[0], b.Double(0)), b.Double(-1), b.Subtract(a[0], a[0])));
+            return [b.Multiply(signOfA, b.MathCall(MathMethods.Binary("CopySign"), b.Double(1), a[1])), null];
+        });
+        // ScaleB(a, n) = a 2^n: d/da = 2^n, exactly ScaleB(1, n); n is an int.
+        var scaleB = typeof(Math).GetMethod(nameof(Math.ScaleB), [typeof(double), typeof(int)])!;
+        yield return (scaleB, new DerivativeRule("Math.ScaleB", (b, a, r) => [b.MathCall(scaleB, b.Double(1), a[1]), null]));
+        // The next representable value up or down: a + ulp, derivative 1.
+        yield return Unary("BitIncrement", (b, a, r) => [b.Double(1)]);
+        yield return Unary("BitDecrement", (b, a, r) => [b.Double(1)]);
+        // IEEERemainder(a, b) = a - b n with n = a / b rounded to the nearest integer (ties to even): d/da = 1, d/db = -n. n is
+        // recovered from the result, (a - r) / b, an integer up to rounding, so it rounds to exactly the n the function used.
+        yield return Binary("IEEERemainder", IeeeRemainderPartials);
+        yield return OnDouble("Ieee754Remainder", IeeeRemainderPartials, typeof(double), typeof(double));
+    }
+
+    private static Value?[] IeeeRemainderPartials(IrBuilder b, Value[] a, Value r)
+        => [b.Double(1), b.Negate(b.MathCall(MathMethods.Round, b.Divide(b.Subtract(a[0], r), a[1])))];
 
     /// <summary>
     /// Generic-math functions that exist on <see cref="double"/> only: the accurate forms near zero numerical code uses

@@ -104,6 +104,20 @@ public sealed record RuleSpec(
         new("double.Lerp", x => double.Lerp(x[0], x[1], x[2]), x => [1 - x[2], x[2], x[1] - x[0]], Uniform(-3, 3, 3)),
         new("double.RootN", x => double.RootN(x[0], 3), x => [1 / (3 * Math.Pow(Math.Abs(x[0]), 2.0 / 3.0))], Where(-8, 8, 1, x => Math.Abs(x[0]) > 0.05)),
 
+        // Functions that return one of their arguments: sampled away from ties of the comparison they make.
+        new("Math.MaxMagnitude", x => Math.MaxMagnitude(x[0], x[1]), x => Math.Abs(x[0]) > Math.Abs(x[1]) ? [1, 0] : [0, 1], Where(-3, 3, 2, x => Math.Abs(Math.Abs(x[0]) - Math.Abs(x[1])) > 0.05)),
+        new("Math.MinMagnitude", x => Math.MinMagnitude(x[0], x[1]), x => Math.Abs(x[0]) < Math.Abs(x[1]) ? [1, 0] : [0, 1], Where(-3, 3, 2, x => Math.Abs(Math.Abs(x[0]) - Math.Abs(x[1])) > 0.05)),
+        new("double.MaxNumber", x => double.MaxNumber(x[0], x[1]), x => x[0] > x[1] ? [1, 0] : [0, 1], Where(-3, 3, 2, x => Math.Abs(x[0] - x[1]) > 0.05)),
+        new("double.MinNumber", x => double.MinNumber(x[0], x[1]), x => x[0] < x[1] ? [1, 0] : [0, 1], Where(-3, 3, 2, x => Math.Abs(x[0] - x[1]) > 0.05)),
+        new("double.MaxMagnitudeNumber", x => double.MaxMagnitudeNumber(x[0], x[1]), x => Math.Abs(x[0]) > Math.Abs(x[1]) ? [1, 0] : [0, 1], Where(-3, 3, 2, x => Math.Abs(Math.Abs(x[0]) - Math.Abs(x[1])) > 0.05)),
+        new("double.MinMagnitudeNumber", x => double.MinMagnitudeNumber(x[0], x[1]), x => Math.Abs(x[0]) < Math.Abs(x[1]) ? [1, 0] : [0, 1], Where(-3, 3, 2, x => Math.Abs(Math.Abs(x[0]) - Math.Abs(x[1])) > 0.05)),
+        new("Math.CopySign", x => Math.CopySign(x[0], x[1]), x => [Math.Sign(x[0]) * Math.Sign(x[1]), 0], Where(-3, 3, 2, x => Math.Abs(x[0]) > 0.05 && Math.Abs(x[1]) > 0.05)),
+        new("Math.ScaleB", x => Math.ScaleB(x[0], 3) + Math.ScaleB(x[1], -2), x => [8, 0.25], Uniform(-3, 3, 2)),
+        new("Math.BitIncrement", x => Math.BitIncrement(x[0]) * x[1], x => [x[1], Math.BitIncrement(x[0])], Uniform(-3, 3, 2)),
+        new("Math.BitDecrement", x => Math.BitDecrement(x[0]) * x[1], x => [x[1], Math.BitDecrement(x[0])], Uniform(-3, 3, 2)),
+        new("Math.IEEERemainder", x => Math.IEEERemainder(x[0], x[1]), x => [1, -Math.Round(x[0] / x[1])], Where(-5, 5, 2, x => Math.Abs(x[1]) > 0.5 && Frac(x[0] / x[1] - 0.5, 1) > 0.01)),
+        new("double.Ieee754Remainder", x => double.Ieee754Remainder(x[0], x[1]), x => [1, -Math.Round(x[0] / x[1])], Where(-5, 5, 2, x => Math.Abs(x[1]) > 0.5 && Frac(x[0] / x[1] - 0.5, 1) > 0.01)),
+
         // Piecewise constant: derivative zero; sampled away from the jumps so finite differences agree.
         new("Math.Floor(Double)", x => Math.Floor(x[0]) * 1.0, x => [0], Where(-5, 5, 1, x => Frac(x[0], 1) > 0.01)),
         new("Math.Ceiling(Double)", x => Math.Ceiling(x[0]), x => [0], Where(-5, 5, 1, x => Frac(x[0], 1) > 0.01)),

@@ -56,6 +56,41 @@ public class KinkAndIeeeTests
         Assert.True(g[0] == 0.0, $"derivative {Numeric.R(g[0])}");
     }
 
+    // --- Functions that return one of their arguments, CopySign, IEEE remainder -----------------------------
+
+    [Theory]
+    [InlineData(2.0, 2.0, 1.0, 0.0)]     // tie: the first
+    [InlineData(-2.0, 2.0, 0.0, 1.0)]    // equal magnitudes: MaxMagnitude returns the positive one, the second
+    [InlineData(2.0, -2.0, 1.0, 0.0)]
+    [InlineData(-3.0, 2.0, 1.0, 0.0)]
+    [InlineData(double.NaN, 2.0, 0.0, 1.0)] // value NaN, as Max's
+    public void MaxMagnitudeSendsTheDerivativeToTheArgumentItReturns(double a, double b, double da, double db)
+        => AssertExact(x => Math.MaxMagnitude(x[0], x[1]), [a, b], Math.MaxMagnitude(a, b), da, db);
+
+    [Theory]
+    [InlineData(double.NaN, 3.0, 0.0, 1.0)] // MaxNumber ignores a NaN: the value and the derivative are the number's
+    [InlineData(3.0, double.NaN, 1.0, 0.0)]
+    [InlineData(3.0, 3.0, 1.0, 0.0)]
+    public void MaxNumberIgnoresNaN(double a, double b, double da, double db)
+        => AssertExact(x => double.MaxNumber(x[0], x[1]), [a, b], 3.0, da, db);
+
+    [Theory]
+    [InlineData(0.0, 5.0, 0.0, 0.0)]   // a kink of |a|: Abs's convention
+    [InlineData(-2.0, 5.0, -1.0, 0.0)]
+    [InlineData(-2.0, -5.0, 1.0, 0.0)]
+    [InlineData(2.0, -0.0, -1.0, 0.0)]  // the sign of -0 counts
+    [InlineData(double.NaN, 1.0, double.NaN, 0.0)]
+    public void CopySignHasTheDerivativeOfItsMagnitudeTimesTheChosenSign(double a, double b, double da, double db)
+        => AssertExact(x => Math.CopySign(x[0], x[1]), [a, b], Math.CopySign(a, b), da, db);
+
+    [Fact]
+    public void IeeeRemainderRoundsTheQuotientToEvenAsTheFunctionDoes()
+    {
+        // 5 / 2 = 2.5 rounds to 2 (even): 5 - 2 * 2 = 1, d/db = -2; 7 / 2 = 3.5 rounds to 4: -1, d/db = -4.
+        AssertExact(x => Math.IEEERemainder(x[0], x[1]), [5.0, 2.0], 1.0, 1.0, -2.0);
+        AssertExact(x => Math.IEEERemainder(x[0], x[1]), [7.0, 2.0], -1.0, 1.0, -4.0);
+    }
+
     // --- Max / Min ---------------------------------------------------------------------------------------
 
     [Fact]
