@@ -33,6 +33,7 @@ public static class Optimize
     {
         ArgumentNullException.ThrowIfNull(f);
         InputChecks.StartingPoint(x0);
+        InputChecks.Reads(f, x0);
         options ??= new OptimizationOptions();
         InputChecks.Options(options, x0.Length);
         var bounded = options.LowerBounds is not null || options.UpperBounds is not null;
@@ -80,6 +81,7 @@ public static class Optimize
     {
         ArgumentNullException.ThrowIfNull(residuals);
         InputChecks.StartingPoint(x0);
+        InputChecks.Reads(residuals, x0);
         options ??= new OptimizationOptions();
         InputChecks.Options(options, x0.Length);
         var compiled = residuals.Compile();

@@ -23,6 +23,19 @@ public class BadInputTests
     }
 
     [Fact]
+    public void A_starting_point_shorter_than_the_function_reads_is_an_ArgumentException_naming_both()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Optimize.Minimize(Quadratic, [1.0]));
+        Assert.Equal("x0", e.ParamName);
+        Assert.Contains("x[1]", e.Message);
+        Assert.Contains("x0 has 1 entries", e.Message);
+        Assert.Throws<ArgumentException>(() => Optimize.Minimize(Quadratic, [1.0], new OptimizationOptions { Method = MinimizationMethod.Newton }));
+        Assert.Contains("at least 2", Assert.Throws<ArgumentException>(() => Optimize.LeastSquares(Linear, [1.0])).Message);
+        // Computed indices are not checked ahead (the function may read within x.Length): a loop over x is fine with any length.
+        Assert.True(Optimize.Minimize(x => x.Sum(v => (v - 1) * (v - 1)), [0.0]).Converged);
+    }
+
+    [Fact]
     public void Null_arguments_are_ArgumentNullExceptions()
     {
         Assert.Throws<ArgumentNullException>(() => Optimize.Minimize(null!, [0]));

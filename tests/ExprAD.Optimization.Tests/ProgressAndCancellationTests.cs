@@ -103,8 +103,9 @@ public class CallerExceptionTests
     [Fact]
     public void An_exception_thrown_by_the_objective_itself_propagates_unchanged()
     {
-        // x[2] is out of range once the solver asks for it: here, at once. A user bug, not a failed line search.
-        Expression<Func<double[], double>> f = x => x[0] * x[0] + (x[0] > 0.5 ? x[2] : 0);
+        // x[x.Length] is out of range once the solver asks for it: here, at once. A user bug, not a failed line search.
+        // (A constant index beyond x0 is refused before solving: BadInputTests.)
+        Expression<Func<double[], double>> f = x => x[0] * x[0] + (x[0] > 0.5 ? x[x.Length] : 0);
         Assert.Throws<IndexOutOfRangeException>(() => Optimize.Minimize(f, [3]));
     }
 }
