@@ -16,21 +16,9 @@ namespace ExprAD.Lowering;
 /// copy the whole body, inner loops and their reverses included, next to the copy for the other iterations, at
 /// every level of a nest (code that doubled with each level). An exit before any work has nothing to recompute.
 /// </remarks>
-internal sealed class LoopJumpLowering : GuardedExpressionVisitor
+internal sealed class LoopJumpLowering : DistinctNodeRewriter
 {
     public static Expression Run(Expression body) => new LoopJumpLowering().Visit(body)!;
-
-    // A tree may share node objects (a DAG): each is rewritten once, or the walk is exponential in the sharing depth.
-    private readonly Dictionary<Expression, Expression> _done = new(ReferenceEqualityComparer.Instance);
-
-    public override Expression? Visit(Expression? node)
-    {
-        if (node is null) return null;
-        if (_done.TryGetValue(node, out var done)) return done;
-        var result = base.Visit(node)!;
-        _done[node] = result;
-        return result;
-    }
 
     protected override Expression VisitLoop(LoopExpression node)
     {

@@ -11,26 +11,13 @@ namespace ExprAD.Lowering;
 /// Local rectangular arrays become one-dimensional ones first (<see cref="RectangularArrays"/>), and arrays created inside
 /// loops are created before them last (<see cref="LoopArrayHoisting"/>), where that keeps the meaning.
 /// </summary>
-internal sealed class Lowerer : GuardedExpressionVisitor
+internal sealed class Lowerer : DistinctNodeRewriter
 {
     public static Expression Run(Expression body) => LoopArrayHoisting.Run(new Lowerer().Visit(RectangularArrays.Flatten(WithoutJumps(body)))!);
 
     /// <summary>Switches as conditionals, then returns, jumps to enclosing loops and jumps the translator does not take as flags.</summary>
     private static Expression WithoutJumps(Expression body)
         => LoopJumpLowering.Run(OuterJumpLowering.Run(ReturnLowering.Run(SwitchLowering.Run(body))));
-
-    // A tree may use one node object many times (a DAG); visiting each use would take time exponential
-    // in the depth of sharing. Lowering depends only on the node, so each object is lowered once.
-    private readonly Dictionary<Expression, Expression> _lowered = new(ReferenceEqualityComparer.Instance);
-
-    public override Expression? Visit(Expression? node)
-    {
-        if (node is null) return null;
-        if (_lowered.TryGetValue(node, out var done)) return done;
-        var lowered = base.Visit(node)!;
-        _lowered[node] = lowered;
-        return lowered;
-    }
 
     protected override Expression VisitInvocation(InvocationExpression node)
     {

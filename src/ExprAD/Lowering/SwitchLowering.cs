@@ -9,21 +9,9 @@ namespace ExprAD.Lowering;
 /// first that matches runs, as <c>Expression.Switch</c> does. Done first, so that breaks, continues and returns inside
 /// the cases are seen by the jump lowerings as the conditionals they now are.
 /// </summary>
-internal sealed class SwitchLowering : GuardedExpressionVisitor
+internal sealed class SwitchLowering : DistinctNodeRewriter
 {
     public static Expression Run(Expression body) => new SwitchLowering().Visit(body)!;
-
-    // A tree may share node objects (a DAG): each is rewritten once, or the walk is exponential in the sharing depth.
-    private readonly Dictionary<Expression, Expression> _done = new(ReferenceEqualityComparer.Instance);
-
-    public override Expression? Visit(Expression? node)
-    {
-        if (node is null) return null;
-        if (_done.TryGetValue(node, out var done)) return done;
-        var result = base.Visit(node)!;
-        _done[node] = result;
-        return result;
-    }
 
     protected override Expression VisitSwitch(SwitchExpression node)
     {
