@@ -47,7 +47,7 @@ internal static class Errors
                 + "written Enumerable.Range(0, x.Length - k).Sum(i => f(x[i])).",
             "First" or "Last" or "ElementAt" or "FirstOrDefault" or "LastOrDefault" or "Single"
                 => "Index the array instead: x[0], x[x.Length - 1], x[k].",
-            "Any" or "All" => "Count the matches instead: x.Count(v => c(v)) > 0, x.Count(v => c(v)) == x.Length.",
+            "Any" or "All" => "Any and All are lowered with a predicate: x.Any(v => c(v)); Any() without one is x.Length > 0.",
             "Reverse" => "Index from the end instead: Enumerable.Range(0, n).Select(i => x[n - 1 - i]).",
             "ToList" or "AsEnumerable" or "Cast" => "Use ToArray() (a local array) or reduce the sequence directly.",
             "Zip" when culprit.Arguments.Count != 3 => "Use the overload with a result selector: x.Zip(y, (a, b) => a * b).",
@@ -59,7 +59,7 @@ internal static class Errors
         };
         return new($"ExprAD cannot differentiate the LINQ call {Describe(culprit.Method)}: {Quote(culprit)}. "
                    + "Differentiate lowers to loops Enumerable.Range, Select (with or without the index), Where, Skip, Take, Zip with a result selector, "
-                   + "Sum, Max, Min, Average, Count, Aggregate and ToArray, over double[] arrays and ranges. " + hint);
+                   + "Sum, Max, Min, Average, Count, Aggregate, Any and All with a predicate, and ToArray, over double[] arrays and ranges. " + hint);
     }
 
     /// <summary>

@@ -54,6 +54,7 @@ internal static partial class LinqLowering
                 Kind.Max or Kind.Min => MaxOrMinOfInts(source, reduction.Kind == Kind.Max),
                 Kind.Count => Count(source, reduction.Predicate),
                 Kind.ToArray => ToArray(source),
+                Kind.Any or Kind.All => AnyOrAll(source, reduction.Predicate!, reduction.Kind == Kind.Any),
                 _ => Aggregate(source, reduction, accumulator),
             };
             _outer.Add(result);
@@ -261,6 +262,24 @@ internal static partial class LinqLowering
             });
             AddEnd(source, j);
             return count;
+        }
+
+        /// <summary>
+        /// Any(predicate) stops at the first element that matches, All(predicate) at the first that does not, as LINQ's
+        /// foreach does (the later elements' selectors never run); only a loop that reached the end makes LINQ's final
+        /// MoveNext calls.
+        /// </summary>
+        private Expression AnyOrAll(Sequence source, LambdaExpression predicate, bool any)
+        {
+            var decided = _outer.Local(typeof(bool), any ? "found" : "failed");
+            _outer.Add(Expression.Assign(decided, Expression.Constant(false)));
+            var i = Loop(source, (body, element, _) =>
+            {
+                var matches = Inline(visitor, predicate, element);
+                body.Add(Expression.Assign(decided, any ? matches : Expression.Not(matches)));
+            }, keepGoing: Expression.Not(decided));
+            if (source.End(i, visitor) is { } end) _outer.Add(Expression.IfThen(Expression.Not(decided), end));
+            return any ? decided : Expression.Not(decided);
         }
 
         /// <summary>

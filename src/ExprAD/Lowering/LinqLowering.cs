@@ -4,7 +4,8 @@ using System.Reflection;
 namespace ExprAD.Lowering;
 
 /// <summary>
-/// Rewrites LINQ-to-Objects reductions (Sum, Max, Min, Average, Count, Aggregate, and ToArray of doubles) over double arrays,
+/// Rewrites LINQ-to-Objects reductions (Sum, Max, Min, Average, Count, Aggregate, Any and All with a predicate, and ToArray
+/// of doubles) over double arrays,
 /// <c>Enumerable.Range</c>, and lazy <c>Select</c>/<c>Zip</c> compositions of them into one fused
 /// <see cref="LoopExpression"/> each: C# expression lambdas cannot contain statements, so LINQ is the only
 /// way users can write a loop there. The loop reproduces LINQ to Objects exactly: the same operations in
@@ -37,7 +38,7 @@ internal static partial class LinqLowering
         return new LoopWriter(visitor, filter).Write(reduction, source);
     }
 
-    private enum Kind { Sum, Max, Min, Average, Count, Aggregate, ToArray }
+    private enum Kind { Sum, Max, Min, Average, Count, Aggregate, ToArray, Any, All }
 
     /// <summary>The Enumerable methods this pass lowers (in some overloads and combinations): what a refusal lists and names.</summary>
     internal static readonly IReadOnlySet<string> Operators = new HashSet<string>(
@@ -47,7 +48,7 @@ internal static partial class LinqLowering
     /// <param name="Type">The reduction's result type.</param>
     /// <param name="ValueType">For Sum/Max/Min/Average, the numeric type reduced (double or int); for Aggregate, the accumulator's type.</param>
     /// <param name="Selector">Sum/Max/Min/Average's selector, fused into the sequence as a Select.</param>
-    /// <param name="Predicate">Count's predicate.</param>
+    /// <param name="Predicate">Count's, Any's or All's predicate.</param>
     /// <param name="Seed">Aggregate's seed, if given.</param>
     /// <param name="Func">Aggregate's accumulating function.</param>
     /// <param name="ResultSelector">Aggregate's result selector, if given.</param>
@@ -87,6 +88,9 @@ internal static partial class LinqLowering
                         => new Reduction(Kind.Aggregate, method.ReturnType, method.GetGenericArguments()[1], Seed: args[1], Func: func, ResultSelector: result),
                     _ => null,
                 };
+            case nameof(Enumerable.Any) or nameof(Enumerable.All) when method.IsGenericMethod && args.Count == 2 && args[1] is LambdaExpression test:
+                // Any() without a predicate asks some sources for a cheap count and others for a first element: not lowered.
+                return new Reduction(Enum.Parse<Kind>(method.Name), typeof(bool), typeof(bool), Predicate: test);
             case nameof(Enumerable.ToArray) when method.IsGenericMethod && args.Count == 1 && method.GetGenericArguments()[0] == typeof(double):
                 // A vector function's natural form, x => data.Select(t => ...).ToArray(): a local array filled by one loop.
                 return new Reduction(Kind.ToArray, typeof(double[]), typeof(double));

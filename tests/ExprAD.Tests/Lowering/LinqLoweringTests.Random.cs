@@ -5,7 +5,7 @@ namespace ExprAD.Tests.Lowering;
 
 /// <summary>
 /// Random LINQ queries over the input and captured data: compositions of Range, Select (with and without the index),
-/// Where (with and without the index), Skip, Take, Zip and ToArray under every reduction, with selectors and predicates
+/// Where (with and without the index), Skip, Take, Zip and ToArray under every reduction (Any and All included), with selectors and predicates
 /// that log their calls. Each query's lowering must compute what LINQ computes at every test input (bits, exceptions and
 /// messages) and call the selectors and predicates in LINQ's order; a query the lowering leaves alone must be refused by
 /// <see cref="AD.Compile"/> with a NotSupportedException and nothing else.
@@ -106,8 +106,12 @@ public partial class LinqLoweringTests
         {
             var enumerable = typeof(IEnumerable<double>);
             MethodInfo Plain(string name) => typeof(Enumerable).GetMethod(name, [enumerable])!;
-            return random.Next(8) switch
+            return random.Next(10) switch
             {
+                8 => Expression.Condition(Call("Any", [typeof(double)], source, Lambda<double>(v => Expression.GreaterThan(Logged(v), Constant()))),
+                    Expression.Constant(1.0), Expression.Constant(-1.0)),
+                9 => Expression.Condition(Call("All", [typeof(double)], source, Lambda<double>(v => Expression.LessThan(Logged(v), Constant()))),
+                    Expression.Constant(1.0), Expression.Constant(-1.0)),
                 0 => Expression.Call(Plain("Sum"), source),
                 1 => Call("Sum", [typeof(double)], source, Lambda<double>(v => Logged(Expression.Multiply(v, v)))),
                 2 => Expression.Call(Plain("Average"), source),

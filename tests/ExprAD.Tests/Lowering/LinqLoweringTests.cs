@@ -672,7 +672,7 @@ public class LinqLoweringIntegrationTests
 
     private static readonly double[] Data = [0.5, -1.0, 2.0, 1.5];
 
-    public static TheoryData<int> ToArrayAndWhereFunctionIndices() => [0, 1, 2, 3, 4, 5, 6, 7, 8];
+    public static TheoryData<int> ToArrayAndWhereFunctionIndices() => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 
     private static readonly Expression<Func<double[], double>>[] ToArrayAndWhereFunctions =
     [
@@ -685,6 +685,10 @@ public class LinqLoweringIntegrationTests
         x => x.Where(v => v < 2).Select(v => Math.Sin(v) * v).Max(),
         x => Data.Where(d => d > 0).Sum(d => d * x[0] * x[1]) + x.Where((v, i) => i > 0).Aggregate((a, v) => a * v),
         x => x.Skip(1).Zip(x, (a, b) => (a - b) * (a - b)).Sum() + x.Take(2).Sum(v => Math.Exp(v)),
+        // Any and All decide a branch (no derivative of their own): a guard against bad data, a test of the domain.
+        x => x.Any(v => double.IsNaN(v)) ? 0 : x.Sum(v => v * v * v),
+        x => x.All(v => v > -2) ? x.Sum(v => Math.Exp(v)) : x[0],
+        x => Enumerable.Range(0, x.Length).Sum(i => x.Skip(i).Any(v => v > 2) ? x[i] * x[i] : Math.Sin(x[i])),
     ];
 
     [Theory]
