@@ -15,9 +15,12 @@ internal sealed class Lowerer : DistinctNodeRewriter
 {
     public static Expression Run(Expression body) => LoopArrayHoisting.Run(new Lowerer().Visit(RectangularArrays.Flatten(WithoutJumps(body)))!);
 
-    /// <summary>Switches as conditionals, then returns, jumps to enclosing loops and jumps the translator does not take as flags.</summary>
+    /// <summary>
+    /// Switches as conditionals and loops with a value as loops without one, then returns, jumps to enclosing loops and jumps
+    /// the translator does not take as flags.
+    /// </summary>
     private static Expression WithoutJumps(Expression body)
-        => LoopJumpLowering.Run(OuterJumpLowering.Run(ReturnLowering.Run(SwitchLowering.Run(body))));
+        => LoopJumpLowering.Run(OuterJumpLowering.Run(ReturnLowering.Run(ValueLoopLowering.Run(SwitchLowering.Run(body)))));
 
     protected override Expression VisitInvocation(InvocationExpression node)
     {

@@ -80,20 +80,4 @@ public class LoopRefusalTests
         var f = Lambda(Expression.Block([s], Expression.Assign(s, C(0)), Expression.Loop(Expression.AddAssign(s, Xi(0)), unused), s));
         AssertRefused(f, "while (true)");
     }
-
-    [Fact]
-    public void LoopBreakingWithAValue()
-    {
-        // s = 0; i = 0; return loop { if (i >= n) break s; s += x[i++]; }   -- the loop itself is a double
-        var (s, i) = (Double("s"), Int("i"));
-        var end = Expression.Label(typeof(double), "end");
-        var loop = Expression.Loop(Statements(
-            Expression.IfThen(Expression.GreaterThanOrEqual(i, Length), Expression.Break(end, s)),
-            Expression.AddAssign(s, Xi(Expression.PostIncrementAssign(i)))), end);
-        Assert.Equal(typeof(double), loop.Type);
-        var f = Lambda(Expression.Block([s, i], Expression.Assign(s, C(0)), Expression.Assign(i, I(0)), loop));
-        Assert.Equal(2.5, f.Compile()([1, 1.5])); // a valid tree: only differentiation refuses it
-        var error = AssertRefused(f, "while (true)");
-        Assert.Contains("with a value", error.Message);
-    }
 }
