@@ -53,13 +53,13 @@ internal static class Errors
             "Zip" when culprit.Arguments.Count != 3 => "Use the overload with a result selector: x.Zip(y, (a, b) => a * b).",
             "Range" or "Select" or "Zip" => "A sequence is lowered only where Sum, Max, Min, Average, Count or Aggregate consumes it "
                 + "directly (or ToArray makes it an array), not through ToList or another method.",
-            _ when Lowering.LinqLowering.Operators.Contains(name) => "Its source must be a double[] array, Enumerable.Range, or Select and Zip of those, "
+            _ when Lowering.LinqLowering.Operators.Contains(name) => "Its source must be an array (of doubles, rows or records; not of ints), a List<T>, Enumerable.Range, or Select and Zip of those, "
                 + "and a Max or Min selector must return double or int.",
             _ => "Write the computation with those operators or as an Expression.Loop.",
         };
         return new($"ExprAD cannot differentiate the LINQ call {Describe(culprit.Method)}: {Quote(culprit)}. "
                    + "Differentiate lowers to loops Enumerable.Range, Select (with or without the index), Where, Skip, Take, Zip with a result selector, "
-                   + "Sum, Max, Min, Average, Count, Aggregate, Any and All with a predicate, and ToArray, over double[] arrays and ranges. " + hint);
+                   + "Sum, Max, Min, Average, Count, Aggregate, Any and All with a predicate, and ToArray, over arrays, lists and ranges. " + hint);
     }
 
     /// <summary>

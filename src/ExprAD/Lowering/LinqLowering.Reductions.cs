@@ -37,7 +37,7 @@ internal static partial class LinqLowering
             if (_filter is null) source.CheckNotNull(_outer, "source");
 
             // LINQ reads an array directly (as a span) only when no selector or filter is involved; Average and Min differ then.
-            var isSpan = source is ArraySequence && reduction.Selector is null && _filter is null;
+            var isSpan = source is ArraySequence or ListSequence && reduction.Selector is null && _filter is null;
             if (reduction.Selector is not null)
             {
                 if (_filter is null) source = new SelectSequence(source, reduction.Selector, reduction.ValueType);

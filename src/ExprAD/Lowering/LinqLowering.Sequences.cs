@@ -65,15 +65,21 @@ internal static partial class LinqLowering
                             : null;
                 }
             }
-            if (node.Type == typeof(double[])) return new ArraySequence(node);
-            // Hand-built trees may convert the array to IEnumerable<double> explicitly.
-            if (node is UnaryExpression { NodeType: ExpressionType.Convert, Method: null } convert && convert.Operand.Type == typeof(double[]))
-                return new ArraySequence(convert.Operand);
+            // Hand-built trees may convert the array or list to IEnumerable<T> explicitly.
+            var source = node is UnaryExpression { NodeType: ExpressionType.Convert, Method: null } convert ? convert.Operand : node;
+            // Not of ints: LINQ sums a span of ints in vector lanes, whose overflow checks differ from a loop's.
+            if (source.Type.IsSZArray && source.Type != typeof(int[])) return new ArraySequence(source);
+            if (source.Type.IsGenericType && source.Type.GetGenericTypeDefinition() == typeof(List<>) && source.Type != typeof(List<int>))
+                return new ListSequence(source);
             return null;
         }
     }
 
-    private sealed class ArraySequence(Expression array) : Sequence(typeof(double))
+    /// <summary>
+    /// An array: the input, captured data, or rows of data (<c>double[][]</c>, an array of records), whose element i is
+    /// <c>a[i]</c>. LINQ reads arrays (and lists) through a span where it can, in index order.
+    /// </summary>
+    private sealed class ArraySequence(Expression array) : Sequence(array.Type.GetElementType()!)
     {
         private ParameterExpression? _array;
 
@@ -84,15 +90,36 @@ internal static partial class LinqLowering
         // Evaluated once into a local, like the reference LINQ's iterator keeps.
         public override void Prepare(Code setup, ExpressionVisitor visitor) => _array = setup.Let(visitor.Visit(array)!, "source");
 
-        public override void CheckNotNull(Code setup, string parameterName)
-            => setup.Add(Expression.IfThen(
-                Expression.Equal(_array!, Expression.Constant(null, typeof(double[]))),
-                Expression.Call(ArgumentNullMethod, Expression.Constant(parameterName))));
+        public override void CheckNotNull(Code setup, string parameterName) => CheckSourceNotNull(setup, _array!, parameterName);
 
         public override Expression Length(Code setup) => Expression.ArrayLength(_array!);
 
         public override Expression Element(Code code, Expression index, ExpressionVisitor visitor) => Expression.ArrayIndex(_array!, index);
     }
+
+    /// <summary>A <c>List&lt;T&gt;</c> of captured data: its Count and its indexer, in index order, as LINQ's span of it.</summary>
+    private sealed class ListSequence(Expression list) : Sequence(list.Type.GetGenericArguments()[0])
+    {
+        private ParameterExpression? _list;
+
+        public override bool RunsUserCode => false;
+
+        public override bool Partitions => true;
+
+        public override void Prepare(Code setup, ExpressionVisitor visitor) => _list = setup.Let(visitor.Visit(list)!, "source");
+
+        public override void CheckNotNull(Code setup, string parameterName) => CheckSourceNotNull(setup, _list!, parameterName);
+
+        // Read once: the loop's end, as the span LINQ takes of the list is.
+        public override Expression Length(Code setup) => Expression.Property(_list!, "Count");
+
+        public override Expression Element(Code code, Expression index, ExpressionVisitor visitor) => Expression.Property(_list!, "Item", index);
+    }
+
+    private static void CheckSourceNotNull(Code setup, ParameterExpression source, string parameterName)
+        => setup.Add(Expression.IfThen(
+            Expression.Equal(source, Expression.Constant(null, source.Type)),
+            Expression.Call(ArgumentNullMethod, Expression.Constant(parameterName))));
 
     private sealed class RangeSequence(Expression start, Expression count) : Sequence(typeof(int))
     {

@@ -4,7 +4,7 @@ using System.Reflection;
 namespace ExprAD.Tests.Lowering;
 
 /// <summary>
-/// Random LINQ queries over the input and captured data: compositions of Range, Select (with and without the index),
+/// Random LINQ queries over the input and captured data (an array, a list, rows of a jagged array): compositions of Range, Select (with and without the index),
 /// Where (with and without the index), Skip, Take, Zip and ToArray under every reduction (Any and All included), with selectors and predicates
 /// that log their calls. Each query's lowering must compute what LINQ computes at every test input (bits, exceptions and
 /// messages) and call the selectors and predicates in LINQ's order; a query the lowering leaves alone must be refused by
@@ -15,6 +15,10 @@ public partial class LinqLoweringTests
     private const int RandomQueries = 400;
 
     private static readonly double[] Captured = [0.5, -1.5, 2.0, double.NaN, 4.0];
+
+    private static readonly List<double> CapturedList = [-0.0, 3.5, double.NaN, -2.0];
+
+    private static readonly double[][] CapturedRows = [[1.0, 2.0], [-0.5, double.NaN], [3.0, -1.0]];
 
     [Fact]
     public void RandomQueriesComputeWhatLinqComputesAndCallTheirLambdasInLinqsOrder()
@@ -79,10 +83,14 @@ public partial class LinqLoweringTests
         {
             if (depth == 0 || random.Next(4) == 0)
             {
-                return random.Next(3) switch
+                return random.Next(5) switch
                 {
                     0 => X,
                     1 => Expression.Constant(Captured),
+                    2 => Expression.Constant(CapturedList),
+                    3 => Call("Select", [typeof(double[]), typeof(double)], Expression.Constant(CapturedRows), Lambda<double[]>(r =>
+                        Logged(Expression.Add(Expression.ArrayIndex(r, Expression.Constant(0)),
+                            Expression.Multiply(Expression.ArrayIndex(r, Expression.Constant(1)), Constant()))))),
                     _ => Call("Select", [typeof(int), typeof(double)], Call("Range", [], Expression.Constant(random.Next(-1, 3)), Expression.ArrayLength(X)),
                         Lambda<int>(i => Logged(Expression.Multiply(Expression.Convert(i, typeof(double)), Constant())))),
                 };

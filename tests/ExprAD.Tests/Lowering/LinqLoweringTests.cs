@@ -627,6 +627,36 @@ public partial class LinqLoweringTests
         Assert.IsAssignableFrom<MethodCallExpression>(LoweredBody(f));
         AssertSameAsLinq(f, Lowered.No);
     }
+
+    /// <summary>A data set as C# code holds one: rows of a jagged array, an array of records, a list.</summary>
+    internal static readonly double[][] Rows = [[0.5, 1.0], [-1.0, 2.5], [2.0, -0.5], [1.5, 0.25], [double.NaN, 1.0]];
+
+    internal sealed record Sample(double T, double Y);
+
+    internal static readonly Sample[] Samples = [new(0, 1.0), new(0.5, 1.6), new(1.0, 2.9), new(1.5, 4.1), new(2.0, 5.2)];
+
+    internal static readonly List<double> DataList = [0.5, -1.0, 2.0, 1.5, -0.0];
+
+    [Fact]
+    public void RowsRecordsAndListsAreSourcesLikeArrays()
+    {
+        AssertSameAsLinq(x => Rows.Sum(r => r[0] * r[1]) + x.Sum());
+        AssertSameAsLinq(x => Rows.Where(r => !double.IsNaN(r[0])).Sum(r => r[0] * r[1]));
+        AssertSameAsLinq(x => Rows.Max(r => r[1]) - Rows.Min(r => r[0]));
+        AssertSameAsLinq(x => Rows.Zip(x, (r, v) => r[0] * v + r[1]).Sum());
+        AssertSameAsLinq(x => x.Select((v, i) => v * Rows[i % Rows.Length][1]).Average());
+        AssertSameAsLinq(x => Samples.Sum(s => (s.Y - s.T) * (s.Y - s.T)) + Samples.Count(s => s.T > 0.7));
+        AssertSameAsLinq(x => DataList.Sum() + DataList.Max() + DataList.Min() + DataList.Average());
+        AssertSameAsLinq(x => DataList.Skip(1).Take(3).Sum(v => v * v) + DataList.Zip(x, (a, b) => a * b).Sum());
+        AssertSameAsLinq(x => DataList.Where(v => v > 0).Aggregate(1.0, (p, v) => p * v) + (DataList.Any(v => v < -0.5) ? 1 : 0));
+        // Empty and null sources throw what LINQ throws.
+        var empty = new List<double>();
+        AssertSameAsLinq(x => empty.Average() + x.Length);
+        double[][]? none = null;
+        AssertSameAsLinq(x => none!.Sum(r => r[0]) + x.Length);
+        List<double>? nullList = null;
+        AssertSameAsLinq(x => nullList!.Sum() + x.Length);
+    }
 }
 
 /// <summary>
@@ -671,6 +701,27 @@ public class LinqLoweringIntegrationTests
     }
 
     private static readonly double[] Data = [0.5, -1.0, 2.0, 1.5];
+
+    /// <summary>A straight-line fit y = a t + b over an array of records and over rows of a jagged array, in every mode.</summary>
+    [Fact]
+    public void ALossOverRecordsOrRowsDifferentiates()
+    {
+        var (Samples, Rows, DataList) = (LinqLoweringTests.Samples, LinqLoweringTests.Rows, LinqLoweringTests.DataList);
+        Expression<Func<double[], double>> overRecords = p => Samples.Sum(s => (p[0] * s.T + p[1] - s.Y) * (p[0] * s.T + p[1] - s.Y));
+        Expression<Func<double[], double>> overRows = p => Rows.Take(4).Sum(r => (p[0] * r[0] + p[1] - r[1]) * (p[0] * r[0] + p[1] - r[1]));
+        double[] point = [1.7, 0.9];
+        static double[] Hand(IEnumerable<(double T, double Y)> data, double[] p)
+            => [data.Sum(d => 2 * (p[0] * d.T + p[1] - d.Y) * d.T), data.Sum(d => 2 * (p[0] * d.T + p[1] - d.Y))];
+        foreach (var (f, data) in new[] { (overRecords, Samples.Select(s => (s.T, s.Y))), (overRows, Rows.Take(4).Select(r => (r[0], r[1]))) })
+        {
+            var g = Loops.LoopCheck.Run(f, point, seed: 1, Hand(data, point), perCoordinate: true);
+            Numeric.AssertClose(g[0] * 0.6 + g[1] * 0.8, AD.DirectionalDerivative(f)(point, [0.6, 0.8]), 1e-13);
+            Vector.HessianTests.AssertMatchesGradientDifferences(f, point);
+        }
+        // The list form of a sum of squares of data times a parameter.
+        Expression<Func<double[], double>> overList = p => DataList.Sum(d => d * d * p[0] * p[0]);
+        Loops.LoopCheck.Run(overList, [1.3], seed: 2, [2 * 1.3 * DataList.Sum(d => d * d)]);
+    }
 
     public static TheoryData<int> ToArrayAndWhereFunctionIndices() => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 
