@@ -11,6 +11,12 @@ namespace ExprAD.Compilation;
 /// <summary>Forward mode for a vector function: values, and the Jacobian times one direction (a column when the direction is a unit vector).</summary>
 internal delegate void JacobianColumnFunc(double[] x, double[] direction, double[] values, double[] column);
 
+/// <summary>
+/// Forward mode along several directions at once: values, and J * directions[k] in column k of <c>block</c> (outputs by
+/// directions), sharing one evaluation of F and of its partials among the directions.
+/// </summary>
+internal delegate void JacobianBlockFunc(double[] x, double[][] directions, double[] values, double[,] block);
+
 /// <summary>Reverse mode for a vector function: values, and every row of the Jacobian, one output at a time.</summary>
 internal delegate void JacobianRowsFunc(double[] x, double[] values, double[,] jacobian, double[] row);
 
@@ -42,6 +48,58 @@ internal static class JacobianPipelines
                 : [Expression.Call(typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyOutputs))!, expressions[0], expressions[1], values, column)]);
             return Expression.Lambda<JacobianColumnFunc>(Expression.Block(typeof(void), code), f.Name, [x, direction, values, column]);
         });
+
+    /// <summary>
+    /// As <see cref="Forward"/>, carrying <paramref name="width"/> directions through one tangent sweep: the function, its math
+    /// calls and their partials run once per pass instead of once per direction (a tall Jacobian's columns in batches).
+    /// </summary>
+    public static Expression<JacobianBlockFunc> ForwardBlock(Expression<Func<double[], double[]>> f, int width)
+        => StackGuard.RunWithDeepStackFallback(() =>
+        {
+            var x = f.Parameters[0];
+            var builder = new IrBuilder();
+            var body = Lowerer.Run(f.Body);
+            var initializer = VectorBody.HasInitializer(f.Body);
+            var (input, outputs) = initializer ? IrTranslator.RunVector(builder, x, body) : AsOutputs(IrTranslator.RunArray(builder, x, body));
+            var directionsParameter = Expression.Parameter(typeof(double[][]), "directions");
+            var values = Expression.Parameter(typeof(double[]), "values");
+            var block = Expression.Parameter(typeof(double[,]), "block");
+            // The directions are read once, before the function's code.
+            var code = builder.Current;
+            builder.Current = builder.Prologue;
+            var directionsInput = builder.Input(directionsParameter);
+            var directions = Enumerable.Range(0, width).Select(k => builder.ArrayIndex(directionsInput, [builder.Constant(k, typeof(int))])).ToArray();
+            builder.Current = code;
+            var tangents = TangentSweep.Run(builder, input, directions, outputs);
+            var zeroTangents = initializer ? builder.Double(0) : builder.NewArray(builder.ArrayLength(outputs[0]), active: false, "zero");
+            var emitted = IrEmitter.Run(gradient: null, [builder.Prologue, builder.Root], builder.Double(0),
+                [.. outputs, .. tangents.SelectMany(t => t).Select(t => t ?? zeroTangents)], reuseArrays: true);
+            var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForDirections))!, x, directionsParameter, Expression.Constant(width));
+            var m = outputs.Length;
+            var statements = emitted.ToBody(checks, expressions => initializer
+                ? StoreBlock(expressions, m, width, values, block)
+                : CopyBlock(expressions, width, values, block));
+            return Expression.Lambda<JacobianBlockFunc>(Expression.Block(typeof(void), statements), f.Name, [x, directionsParameter, values, block]);
+        });
+
+    /// <summary>values[i] = output i; block[i, k] = its tangent along direction k (the tangents follow the outputs, output by output).</summary>
+    private static IEnumerable<Expression> StoreBlock(IReadOnlyList<Expression> expressions, int m, int width, ParameterExpression values, ParameterExpression block)
+    {
+        for (var i = 0; i < m; i++)
+        {
+            yield return Expression.Assign(Expression.ArrayAccess(values, Expression.Constant(i)), expressions[i]);
+            for (var k = 0; k < width; k++)
+                yield return Expression.Assign(Expression.ArrayAccess(block, Expression.Constant(i), Expression.Constant(k)), expressions[m + i * width + k]);
+        }
+    }
+
+    /// <summary>For a function that fills an array: its values, then each direction's tangent array into its column of the block.</summary>
+    private static IEnumerable<Expression> CopyBlock(IReadOnlyList<Expression> expressions, int width, ParameterExpression values, ParameterExpression block)
+    {
+        yield return Expression.Call(typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyValues))!, expressions[0], values);
+        for (var k = 0; k < width; k++)
+            yield return Expression.Call(typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyColumn))!, expressions[1 + k], block, Expression.Constant(k));
+    }
 
     private static (Value Input, Value[] Outputs) AsOutputs((Value Input, Value Array) translated) => (translated.Input, [translated.Array]);
 

@@ -16,6 +16,15 @@ internal static class ArgumentChecks
             throw new ArgumentException($"direction.Length ({direction.Length}) must equal x.Length ({x.Length}).", nameof(direction));
     }
 
+    /// <summary>The batch of <paramref name="width"/> directions of a Jacobian's forward block, each as long as x (internal callers only).</summary>
+    public static void ForDirections(double[]? x, double[][]? directions, int width)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(directions);
+        if (directions.Length != width) throw new ArgumentException($"{directions.Length} directions given, {width} expected.", nameof(directions));
+        foreach (var direction in directions) ForDirection(x, direction);
+    }
+
     /// <summary>
     /// Checks the arguments of a gradient delegate and zeroes the gradient, which the reverse sweep then
     /// writes or adds into. The zeroing is a scalar loop on purpose: measured on the 300-node benchmark,

@@ -109,6 +109,82 @@ public class JacobianTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(10, 10)]
+    [InlineData(16, 16)]
+    [InlineData(17, 9)]
+    [InlineData(20, 10)]
+    [InlineData(33, 11)]
+    [InlineData(100, 15)]
+    public void TallJacobiansCarryTheFewestEvenBlocksOfDirections(int n, int width)
+        => Assert.Equal(width, ExprAD.Compilation.JacobianEvaluator.BlockWidth(n));
+
+    /// <summary>
+    /// Forward mode carries up to sixteen directions per pass: blocks of several directions, a last narrower block whose extra
+    /// directions are zero, for both forms of vector function. Every row must be the gradient of its output (reverse mode).
+    /// </summary>
+    [Theory]
+    [InlineData(3, 2)]
+    [InlineData(12, 9)]
+    [InlineData(12, 10)]
+    [InlineData(20, 17)]
+    [InlineData(40, 33)]
+    public void ForwardBlocksGiveEveryColumn(int m, int n)
+    {
+        var f = RandomVectorFunction(m, seed: m + n);
+        var point = FiniteDifferences.RandomPoint(new Random(n), n, -1, 1);
+        var (values, jacobian) = Evaluate(f, point, m);
+        Assert.Equal(f.Compile()(point), values);
+        for (var i = 0; i < m; i++)
+        {
+            var gradient = new double[n];
+            AD.Differentiate(OutputOf(f, i))(point, gradient);
+            for (var j = 0; j < n; j++) Assert.Equal(gradient[j], jacobian[i, j], 1e-13);
+        }
+
+        // A curve fit's residuals filled by a loop: r[k] = y_k - (p0 + p1 exp(-p2 t_k) + sum_j p_j sin(j t_k)), for n >= 3.
+        if (n < 3) return;
+        var t = Enumerable.Range(0, m).Select(k => 0.1 * k).ToArray();
+        var y = t.Select(Math.Cos).ToArray();
+        Expression<Func<double[], int, double>> residual = (p, k) => y[k] - (p[0] + p[1] * Math.Exp(-p[2] * t[k])
+            + Enumerable.Range(3, p.Length - 3).Sum(j => p[j] * Math.Sin(j * t[k])));
+        var x = Expression.Parameter(typeof(double[]), "x");
+        var r = Expression.Variable(typeof(double[]), "r");
+        var fill = Expression.Lambda<Func<double[], double[]>>(Expression.Block([r],
+            Expression.Assign(r, Expression.NewArrayBounds(typeof(double), Expression.Constant(m))),
+            ExprAD.Tests.Loops.LoopBuilders.For("k", Expression.Constant(0), Expression.Constant(m),
+                k => Expression.Assign(Expression.ArrayAccess(r, k), Expression.Invoke(residual, x, k))),
+            r), x);
+        var fitPoint = FiniteDifferences.RandomPoint(new Random(m), n, 0.2, 1);
+        var fitValues = new double[m];
+        var fitJacobian = new double[m, n];
+        AD.Jacobian(fill)(fitPoint, fitValues, fitJacobian);
+        Assert.Equal(fill.Compile()(fitPoint), fitValues);
+        for (var k = 0; k < m; k++)
+        {
+            var row = k;
+            var gradient = new double[n];
+            AD.Differentiate(p => y[row] - (p[0] + p[1] * Math.Exp(-p[2] * t[row]) + Enumerable.Range(3, p.Length - 3).Sum(j => p[j] * Math.Sin(j * t[row]))))(fitPoint, gradient);
+            for (var j = 0; j < n; j++) Assert.Equal(gradient[j], fitJacobian[k, j], 1e-13);
+        }
+    }
+
+    [Fact]
+    public void ASteadyStateTallJacobianAllocatesNothing()
+    {
+        var f = RandomVectorFunction(12, seed: 4);
+        var jacobianOf = AD.Jacobian(f);
+        var point = FiniteDifferences.RandomPoint(new Random(4), 10, -1, 1);
+        var (values, jacobian) = (new double[12], new double[12, 10]);
+        jacobianOf(point, values, jacobian);
+        jacobianOf(point, values, jacobian);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        jacobianOf(point, values, jacobian);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void BlockBodiesShareValuesAcrossOutputs()
     {
