@@ -30,11 +30,7 @@ internal static class JacobianPipelines
     public static Expression<JacobianColumnFunc> Forward(Expression<Func<double[], double[]>> f)
         => StackGuard.RunWithDeepStackFallback(() =>
         {
-            var x = f.Parameters[0];
-            var builder = new IrBuilder();
-            var body = Lowerer.Run(f.Body);
-            var initializer = VectorBody.HasInitializer(f.Body);
-            var (input, outputs) = initializer ? IrTranslator.RunVector(builder, x, body) : AsOutputs(IrTranslator.RunArray(builder, x, body));
+            var (x, builder, initializer, input, outputs) = Translate(f);
             var direction = Expression.Parameter(typeof(double[]), "direction");
             var values = Expression.Parameter(typeof(double[]), "values");
             var column = Expression.Parameter(typeof(double[]), "column");
@@ -56,11 +52,7 @@ internal static class JacobianPipelines
     public static Expression<JacobianBlockFunc> ForwardBlock(Expression<Func<double[], double[]>> f, int width)
         => StackGuard.RunWithDeepStackFallback(() =>
         {
-            var x = f.Parameters[0];
-            var builder = new IrBuilder();
-            var body = Lowerer.Run(f.Body);
-            var initializer = VectorBody.HasInitializer(f.Body);
-            var (input, outputs) = initializer ? IrTranslator.RunVector(builder, x, body) : AsOutputs(IrTranslator.RunArray(builder, x, body));
+            var (x, builder, initializer, input, outputs) = Translate(f);
             var directionsParameter = Expression.Parameter(typeof(double[][]), "directions");
             var values = Expression.Parameter(typeof(double[]), "values");
             var block = Expression.Parameter(typeof(double[,]), "block");
@@ -99,6 +91,20 @@ internal static class JacobianPipelines
         yield return Expression.Call(typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyValues))!, expressions[0], values);
         for (var k = 0; k < width; k++)
             yield return Expression.Call(typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyColumn))!, expressions[1 + k], block, Expression.Constant(k));
+    }
+
+    /// <summary>
+    /// The vector function in the intermediate form: its outputs as one value each (an array initializer's elements), or the
+    /// array it fills and returns.
+    /// </summary>
+    private static (ParameterExpression X, IrBuilder Builder, bool Initializer, Value Input, Value[] Outputs) Translate(Expression<Func<double[], double[]>> f)
+    {
+        var x = f.Parameters[0];
+        var builder = new IrBuilder();
+        var body = Lowerer.Run(f.Body);
+        var initializer = VectorBody.HasInitializer(f.Body);
+        var (input, outputs) = initializer ? IrTranslator.RunVector(builder, x, body) : AsOutputs(IrTranslator.RunArray(builder, x, body));
+        return (x, builder, initializer, input, outputs);
     }
 
     private static (Value Input, Value[] Outputs) AsOutputs((Value Input, Value Array) translated) => (translated.Input, [translated.Array]);

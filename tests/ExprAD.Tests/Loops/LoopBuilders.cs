@@ -163,6 +163,12 @@ public static class LoopBuilders
         };
     }
 
+    /// <summary><c>i = -1; loop { i++; if (!(i &lt; n)) break; body }</c>: a loop whose continue (to <paramref name="next"/>) does not skip its advance.</summary>
+    public static Expression AdvanceFirst(ParameterExpression i, Expression n, LabelTarget end, LabelTarget next, Expression body)
+        => Expression.Block(typeof(void),
+            Expression.Assign(i, I(-1)),
+            Expression.Loop(Statements(Expression.PreIncrementAssign(i), Expression.IfThen(Expression.Not(Expression.LessThan(i, n)), Expression.Break(end)), body), end, next));
+
     /// <summary><c>loop { if (condition) body; else break; }</c>: the body is evaluated while the condition holds.</summary>
     public static Expression While(Expression condition, Expression body)
     {

@@ -12,12 +12,6 @@ namespace ExprAD.Tests.Loops;
 /// </summary>
 public class OuterJumpTests
 {
-    /// <summary><c>i = -1; loop { i++; if (!(i &lt; n)) break; body }</c>: a loop whose continue does not skip its advance.</summary>
-    private static Expression AdvanceFirst(ParameterExpression i, Expression n, LabelTarget end, LabelTarget next, Expression body)
-        => Expression.Block(typeof(void),
-            Expression.Assign(i, I(-1)),
-            Expression.Loop(Statements(Expression.PreIncrementAssign(i), Expression.IfThen(Expression.Not(Expression.LessThan(i, n)), Expression.Break(end)), body), end, next));
-
     /// <summary>Forward mode against the gradient, and the Hessian-vector product against differences of the gradient.</summary>
     private static void AssertOtherModes(Expression<Func<double[], double>> f, double[] x, double[] g)
     {

@@ -53,17 +53,15 @@ public class SwitchTests
         var i = Int("i");
         var end = Expression.Label("end");
         var next = Expression.Label("next");
-        var f = Lambda(Expression.Block([s, i], Expression.Assign(s, C(0)), Expression.Assign(i, I(-1)),
-            Expression.Loop(Statements(
-                Expression.PreIncrementAssign(i),
-                Expression.IfThen(Expression.Not(Expression.LessThan(i, Length)), Expression.Break(end)),
+        var f = Lambda(Expression.Block([s, i], Expression.Assign(s, C(0)),
+            AdvanceFirst(i, Length, end, next, Statements(
                 Expression.Switch(typeof(void), Expression.Modulo(i, I(3)),
                     Expression.MultiplyAssign(s, Cos(Xi(i))), null,
                     Expression.SwitchCase(Statements(
                         Expression.IfThen(Expression.GreaterThan(Xi(i), C(2)), Expression.Break(end)),
                         Expression.AddAssign(s, Square(Xi(i)))), I(0)),
                     Expression.SwitchCase(Expression.Continue(next), I(1))),
-                Expression.AddAssign(s, Mul(C(0.1), Xi(i)))), end, next),
+                Expression.AddAssign(s, Mul(C(0.1), Xi(i))))),
             s));
 
         static double[] Hand(double[] x)
