@@ -34,8 +34,13 @@ internal sealed class LoopJumpLowering : DistinctNodeRewriter
         }
         var jumps = new JumpIndex(loop.BreakLabel, loop.ContinueLabel);
         var continues = new JumpIndex(loop.ContinueLabel);
+        // A continue inside a block nested in the body (a switch's cases, once lowered, sit in a block with the switch value;
+        // ReturnLowering wraps a body in a block): the translator takes a continue only where nothing of the iteration follows
+        // the statement list it is in, so such blocks are opened into the body, their variables moving to the body.
+        var opened = loop.ContinueLabel is not null && statements.Any(s => s is BlockExpression && continues.Jumps(s));
+        if (opened) statements = Open(statements, variables, continues);
         if (!statements.Any(s => IsDeep(s, loop, jumps)) && !BreakFollowsContinue(statements, loop, jumps, continues) || JumpsFromInnerLoop(loop, jumps))
-            return loop;
+            return opened ? Expression.Loop(Expression.Block(typeof(void), variables, statements), loop.BreakLabel, loop.ContinueLabel) : loop;
 
         // From the first statement the translator would refuse to the end of the body, every jump becomes a
         // flag and what follows a jump runs only while no flag is set; the iteration then ends normally (which
@@ -53,6 +58,48 @@ internal sealed class LoopJumpLowering : DistinctNodeRewriter
         var rewritten = Expression.Loop(Expression.Block(typeof(void), variables, body), loop.BreakLabel, loop.ContinueLabel);
         return Expression.Block(typeof(void), [rewriter.Broke, rewriter.Continued],
             Expression.Assign(rewriter.Broke, Expression.Constant(false)), rewritten);
+    }
+
+    /// <summary>The statements with every block that holds a continue replaced by its own statements (recursively); its variables join <paramref name="variables"/>.</summary>
+    private static List<Expression> Open(IReadOnlyList<Expression> statements, List<ParameterExpression> variables, JumpIndex continues)
+    {
+        var result = new List<Expression>();
+        foreach (var statement in statements)
+        {
+            // Not a block whose variables the other statements also name (the same variable object declared again in a
+            // nested scope): in one scope they would become one variable.
+            if (statement is BlockExpression block && continues.Jumps(block)
+                && !statements.Where(other => other != statement).Any(other => Names(other, block.Variables)))
+            {
+                variables.AddRange(block.Variables);
+                result.AddRange(Open(block.Expressions, variables, continues));
+            }
+            else
+                result.Add(statement);
+        }
+        return result;
+    }
+
+    private static bool Names(Expression node, IReadOnlyCollection<ParameterExpression> variables)
+        => variables.Count > 0 && ParameterFinder.In(node).Overlaps(variables);
+
+    /// <summary>The variables a subtree mentions.</summary>
+    private sealed class ParameterFinder : DistinctNodeFinder
+    {
+        private readonly HashSet<ParameterExpression> _found = [];
+
+        public static HashSet<ParameterExpression> In(Expression node)
+        {
+            var finder = new ParameterFinder();
+            finder.Visit(node);
+            return finder._found;
+        }
+
+        protected override Expression VisitParameter(ParameterExpression node)
+        {
+            _found.Add(node);
+            return node;
+        }
     }
 
     /// <summary>A statement with a jump of this loop in a place the translator does not take as an exit.</summary>

@@ -214,6 +214,28 @@ public class LoopJumpGapTests
         CheckAllModes(f, x);
     }
 
+    /// <summary>
+    /// <c>{ int t = i; if (x[i] &gt; 0) continue; } s += x[i]^2;</c> (with and without the block's variable): a continue in a
+    /// block that the body's other statements follow, the shape a lowered switch with a continue in a case has (found by the
+    /// random programs with switches). The block is opened into the body; it was refused.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AContinueInsideANestedBlockFollowedByStatementsWorks(bool blockVariable)
+    {
+        var t = Int("t");
+        var f = AdvanceFirstLoop(continueLabel: true, (_, next) =>
+        [
+            blockVariable
+                ? Expression.Block([t], Expression.Assign(t, Counter), Expression.IfThen(Expression.GreaterThan(Xc, C(0)), Expression.Continue(next)))
+                : Expression.Block(Expression.IfThen(Expression.GreaterThan(Xc, C(0)), Expression.Continue(next))),
+            Expression.AddAssign(S, Square(Xc)),
+        ]);
+        foreach (var x in Points) CheckAllModes(f, x);
+        Assert.Equal([0.0, -4, -6], Numeric.Evaluate(AD.Differentiate(f), 1.0, -2.0, -3.0).Gradient);
+    }
+
     /// <summary>Gradient (values, determinism, finite differences), forward mode and the Hessian-vector product (differences of the gradient).</summary>
     private static void CheckAllModes(Expression<Func<double[], double>> f, double[] x)
     {

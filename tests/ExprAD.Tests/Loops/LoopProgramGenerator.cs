@@ -18,9 +18,10 @@ namespace ExprAD.Tests.Loops;
 /// <param name="Returns">Returns from inside loops, nested loops and branches (the body ends with the return label and a fall-through value).</param>
 /// <param name="ArraysInLoops">Arrays created at the start of a loop body (declared there, <c>new double[k]</c>, <c>new double[x.Length]</c> or an initializer), read and written anywhere in that body.</param>
 /// <param name="OuterJumps">With <paramref name="Jumps"/>: some nested breaks and continues target an enclosing loop instead of the innermost one.</param>
+/// <param name="Switches">Half the if/else statements (those with jumps too) are written as an <c>Expression.Switch</c> with several test values per case and a default.</param>
 public sealed record LoopProgramOptions(bool Conditionals = true, bool Breaks = true, int MaxDepth = 3,
     bool Arrays = false, bool Jumps = false, bool Returns = false, double FreeArrayShare = 0.15, bool ArraysInLoops = false,
-    bool OuterJumps = false)
+    bool OuterJumps = false, bool Switches = false)
 {
     /// <summary>Everything on: local arrays, jumps nested in conditionals, returns.</summary>
     public static LoopProgramOptions All => new(Arrays: true, Jumps: true, Returns: true);
@@ -345,7 +346,20 @@ public sealed class LoopProgramGenerator
             return Expression.IfThen(condition, whenTrue);
         }
         Features.Add("if/else");
-        return Expression.IfThenElse(condition, whenTrue, Update());
+        return IfElse(condition, whenTrue, Update());
+    }
+
+    /// <summary>
+    /// <c>if (condition) whenTrue else whenFalse</c>; with <see cref="LoopProgramOptions.Switches"/>, half the time as
+    /// <c>switch (condition ? 0 or 1 : 2 or 3) { case 0, 1: whenTrue; case 2: whenFalse; default: whenFalse }</c>.
+    /// </summary>
+    private Expression IfElse(Expression condition, Expression whenTrue, Expression whenFalse)
+    {
+        if (!_options.Switches || _rng.Next(2) == 0) return Expression.IfThenElse(condition, whenTrue, whenFalse);
+        Features.Add("switch");
+        var selector = Expression.Condition(condition, I(_rng.Next(2)), I(2 + _rng.Next(2)));
+        return Expression.Switch(typeof(void), selector, whenFalse, null,
+            Expression.SwitchCase(whenTrue, I(0), I(1)), Expression.SwitchCase(whenFalse, I(2)));
     }
 
     private Expression Condition()
@@ -530,13 +544,13 @@ public sealed class LoopProgramGenerator
                 return Expression.IfThen(Condition(), EndingInAJump(depth));
             case 3 or 4:
                 Features.Add("jump in then-branch");
-                return Expression.IfThenElse(Condition(), EndingInAJump(depth), Update());
+                return IfElse(Condition(), EndingInAJump(depth), Update());
             case 5:
                 Features.Add("jump in else-branch");
-                return Expression.IfThenElse(Condition(), Update(), EndingInAJump(depth));
+                return IfElse(Condition(), Update(), EndingInAJump(depth));
             default:
                 Features.Add("jumps in both branches");
-                return Expression.IfThenElse(Condition(), EndingInAJump(depth), EndingInAJump(1));
+                return IfElse(Condition(), EndingInAJump(depth), EndingInAJump(1));
         }
     }
 

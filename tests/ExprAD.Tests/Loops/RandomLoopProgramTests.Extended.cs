@@ -113,6 +113,22 @@ public partial class RandomLoopProgramTests
         AssertNotVacuous(RunExtended(options, firstSeed, programs));
     }
 
+    /// <summary>Switch statements in place of half the if/else statements, jumps of every kind in their cases (<c>SwitchLowering</c>).</summary>
+    [Fact]
+    public void RandomProgramsWithSwitches()
+    {
+        var options = LoopProgramOptions.All with { OuterJumps = true, Switches = true };
+        var withSwitches = 0;
+        for (var seed = 98_000; seed < 98_150; seed++)
+        {
+            var generator = new LoopProgramGenerator(seed, options);
+            generator.Program();
+            if (generator.Features.Contains("switch")) withSwitches++;
+        }
+        Assert.True(withSwitches >= 30, $"only {withSwitches} of 150 programs have a switch");
+        AssertNotVacuous(RunExtended(options, firstSeed: 98_000, programs: 150));
+    }
+
     /// <summary>Nearly every point checked in every mode: a pass that skipped everything would fail here.</summary>
     private static void AssertNotVacuous(ExtendedStats stats)
     {
