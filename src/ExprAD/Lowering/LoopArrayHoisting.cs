@@ -57,11 +57,14 @@ internal sealed class LoopArrayHoisting(Sharing.Budget budget) : BudgetedVisitor
         var scan = new Scan(Budget);
         scan.Visit(loop.Body);
         var sites = new List<Site>();
-        foreach (var (block, statement) in scan.Creations)
+        // One creation node may stand in several blocks that declare its variable: a tree that used one statement twice,
+        // copied into two blocks by a lowering that rewrote around it. They run one after the other; one hoisted array serves all.
+        foreach (var group in scan.Creations.GroupBy(c => c.Statement, ByReference<Expression>()))
         {
-            if (statement is not BinaryExpression { Left: ParameterExpression variable, Right: NewArrayExpression array } creation
-                || array.Type != typeof(double[]) || !block.Variables.Contains(variable)
-                || scan.Declarations.GetValueOrDefault(variable) != 1 || scan.Assignments.GetValueOrDefault(variable) != 1
+            var blocks = group.Select(c => c.Block).ToList();
+            if (group.Key is not BinaryExpression { Left: ParameterExpression variable, Right: NewArrayExpression array } creation
+                || array.Type != typeof(double[]) || blocks.Any(block => !block.Variables.Contains(variable))
+                || scan.Declarations.GetValueOrDefault(variable) != blocks.Count || scan.Assignments.GetValueOrDefault(variable) != 1
                 || array.NodeType == ExpressionType.NewArrayBounds
                    && !scan.IsFixedLength(array.Expressions[0], v => scan.Declarations.ContainsKey(v) || scan.Assignments.ContainsKey(v)))
                 continue;
@@ -70,10 +73,18 @@ internal sealed class LoopArrayHoisting(Sharing.Budget budget) : BudgetedVisitor
         return sites;
     }
 
-    /// <summary>The creations <c>v = new double[...]</c> that are statements of a block (not its value), and every declaration and assignment of a variable in the loop.</summary>
+    /// <summary>
+    /// The creations <c>v = new double[...]</c> that are statements of a block (not its value), and every declaration and
+    /// assignment of a variable in the loop. Each node is counted once: a statement used in two places (a switch whose
+    /// default and a case share a body) declares its array in one block, which one hoisted array serves in both places.
+    /// </summary>
     private sealed class Scan(Sharing.Budget budget) : VariableScan(budget)
     {
         public readonly List<(BlockExpression Block, Expression Statement)> Creations = [];
+
+        private readonly HashSet<Expression> _seen = new(ReferenceEqualityComparer.Instance);
+
+        public override Expression? Visit(Expression? node) => node is null || !_seen.Add(node) ? node : base.Visit(node);
 
         protected override Expression VisitBlock(BlockExpression node)
         {

@@ -110,6 +110,28 @@ public class ArraysCreatedInLoopsTests
         AssertForwardAndHessian(f, x, g);
     }
 
+    /// <summary>
+    /// for i &lt; n: if (x_i &gt; 0) S else S, with the same node S = for j &lt; 2 { var c = new double[2]; c[0] += x_j; s += c[0]^2 }
+    /// in both branches (a switch whose default and a case share a body makes such a DAG): counted as one creation, hoisted
+    /// once; it was refused as an array the loop could not create before it.
+    /// </summary>
+    [Fact]
+    public void ACreationInAStatementUsedTwiceIsHoistedOnce()
+    {
+        var (s, c) = (Double("s"), Array("c"));
+        var shared = For("j", I(0), I(2), j => Expression.Block([c],
+            Expression.Assign(c, Expression.NewArrayBounds(typeof(double), I(2))),
+            Expression.AddAssign(At(c, 0), Xi(j)),
+            Expression.AddAssign(s, Square(At(c, 0)))));
+        var f = Lambda(Expression.Block([s], Expression.Assign(s, C(0)),
+            For("i", I(0), Length, i => Expression.IfThenElse(Expression.GreaterThan(Xi(i), C(0)), shared, shared)),
+            s));
+        double[] x = [1.0, -2.0, 0.5];
+        // Every i runs S: s = 3 (x0^2 + x1^2), ds/dx0 = 6 x0, ds/dx1 = 6 x1.
+        var g = LoopCheck.Run(f, x, seed: 9, [6.0, -12.0, 0.0], perCoordinate: true);
+        AssertForwardAndHessian(f, x, g);
+    }
+
     [Fact]
     public void ASteadyStateGradientCallAllocatesNothing()
     {
