@@ -38,7 +38,7 @@ internal sealed class LoopJumpLowering : DistinctNodeRewriter
         // ReturnLowering wraps a body in a block): the translator takes a continue only where nothing of the iteration follows
         // the statement list it is in, so such blocks are opened into the body, their variables moving to the body.
         var opened = loop.ContinueLabel is not null && statements.Any(s => s is BlockExpression && continues.Jumps(s));
-        if (opened) statements = Open(statements, variables, continues);
+        if (opened) statements = Open(statements, variables, continues, outside: []);
         if (!statements.Any(s => IsDeep(s, loop, jumps)) && !BreakFollowsContinue(statements, loop, jumps, continues) || JumpsFromInnerLoop(loop, jumps))
             return opened ? Expression.Loop(Expression.Block(typeof(void), variables, statements), loop.BreakLabel, loop.ContinueLabel) : loop;
 
@@ -60,19 +60,23 @@ internal sealed class LoopJumpLowering : DistinctNodeRewriter
             Expression.Assign(rewriter.Broke, Expression.Constant(false)), rewritten);
     }
 
-    /// <summary>The statements with every block that holds a continue replaced by its own statements (recursively); its variables join <paramref name="variables"/>.</summary>
-    private static List<Expression> Open(IReadOnlyList<Expression> statements, List<ParameterExpression> variables, JumpIndex continues)
+    /// <summary>
+    /// The statements with every block that holds a continue replaced by its own statements (recursively); its variables join
+    /// <paramref name="variables"/>. <paramref name="outside"/>: the rest of the loop body, around these statements.
+    /// </summary>
+    private static List<Expression> Open(IReadOnlyList<Expression> statements, List<ParameterExpression> variables, JumpIndex continues,
+        IReadOnlyList<Expression> outside)
     {
         var result = new List<Expression>();
         foreach (var statement in statements)
         {
-            // Not a block whose variables the other statements also name (the same variable object declared again in a
-            // nested scope): in one scope they would become one variable.
-            if (statement is BlockExpression block && continues.Jumps(block)
-                && !statements.Where(other => other != statement).Any(other => Names(other, block.Variables)))
+            // Not a block whose variables the rest of the body also names (the same variable object declared again in another
+            // scope): in one scope they would become one variable.
+            var rest = statements.Where(other => other != statement).Concat(outside).ToList();
+            if (statement is BlockExpression block && continues.Jumps(block) && !rest.Any(other => Names(other, block.Variables)))
             {
                 variables.AddRange(block.Variables);
-                result.AddRange(Open(block.Expressions, variables, continues));
+                result.AddRange(Open(block.Expressions, variables, continues, rest));
             }
             else
                 result.Add(statement);
