@@ -98,6 +98,8 @@ internal sealed class JacobianEvaluator
             for (var k = 0; k < width; k++) directions[k] = new double[n];
             t_directions = directions;
         }
+        // Cleared first, as the one-direction path does: a call that threw (the function's own exception) may have left a 1.
+        foreach (var direction in directions) ScalarMemory.Clear(direction);
         if (t_block is not { } block || block.GetLength(0) != m || block.GetLength(1) != width) t_block = block = new double[m, width];
         for (var first = 0; first < n; first += width)
         {

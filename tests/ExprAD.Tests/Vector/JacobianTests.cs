@@ -171,6 +171,31 @@ public class JacobianTests
         }
     }
 
+    /// <summary>
+    /// A call whose function throws leaves no trace in the per-thread buffers (directions, block, tape): the next call on the
+    /// thread is exact. (The throw comes in the first block, whose unit directions the next call sets again; the evaluator
+    /// also clears the directions before each call.)
+    /// </summary>
+    [Fact]
+    public void AJacobianCallAfterOneThatThrewIsExact()
+    {
+        // x[(int)x[2]] is out of range when x[2] >= 3; m = 4 > n = 3: forward blocks.
+        Expression<Func<double[], double[]>> f = x => new[] { x[0] * x[1], x[(int)x[2]] * x[0], Math.Sin(x[1] + x[2]), x[2] * x[2] };
+        var jacobianOf = AD.Jacobian(f);
+        var (values, jacobian) = (new double[4], new double[4, 3]);
+        Assert.Throws<IndexOutOfRangeException>(() => jacobianOf([1.0, 2.0, 5.0], values, jacobian));
+        double[] point = [1.5, -0.5, 1.25];
+        jacobianOf(point, values, jacobian);
+        double[,] expected =
+        {
+            { -0.5, 1.5, 0 },
+            { -0.5, 1.5, 0 },
+            { 0, Math.Cos(0.75), Math.Cos(0.75) },
+            { 0, 0, 2.5 },
+        };
+        AssertClose(expected, jacobian, 1e-15);
+    }
+
     [Fact]
     public void ASteadyStateTallJacobianAllocatesNothing()
     {
