@@ -21,7 +21,6 @@ internal sealed class JacobianEvaluator
     [ThreadStatic] private static double[]? t_direction;
     [ThreadStatic] private static double[]? t_column;
     [ThreadStatic] private static double[][]? t_directions;
-    [ThreadStatic] private static double[,]? t_block;
 
     /// <summary>
     /// The most directions one forward pass carries: the tangent code grows with it. 16 covers the curve fits least squares
@@ -83,14 +82,13 @@ internal sealed class JacobianEvaluator
     }
 
     /// <summary>
-    /// The columns in blocks of <see cref="BlockWidth"/> unit directions, one forward pass per block; a last, narrower block
-    /// carries zero directions, whose columns are not copied.
+    /// The columns in blocks of <see cref="BlockWidth"/> unit directions, one forward pass per block writing its columns of the
+    /// Jacobian; a last, narrower block carries zero directions, whose columns do not exist and are not written.
     /// </summary>
     private void EvaluateForwardInBlocks(double[] x, double[] values, double[,] jacobian, int n)
     {
         var width = BlockWidth(n);
         var kernel = Block(width);
-        var m = values.Length;
         var directions = t_directions is { } cached && cached.Length == width && cached[0].Length == n ? cached : null;
         if (directions is null)
         {
@@ -100,16 +98,12 @@ internal sealed class JacobianEvaluator
         }
         // Cleared first, as the one-direction path does: a call that threw (the function's own exception) may have left a 1.
         foreach (var direction in directions) ScalarMemory.Clear(direction);
-        if (t_block is not { } block || block.GetLength(0) != m || block.GetLength(1) != width) t_block = block = new double[m, width];
         for (var first = 0; first < n; first += width)
         {
             var count = Math.Min(width, n - first);
             for (var k = 0; k < count; k++) directions[k][first + k] = 1;
-            kernel(x, directions, values, block);
+            kernel(x, directions, values, jacobian, first);
             for (var k = 0; k < count; k++) directions[k][first + k] = 0;
-            for (var i = 0; i < m; i++)
-                for (var k = 0; k < count; k++)
-                    jacobian[i, first + k] = block[i, k];
         }
     }
 
@@ -122,10 +116,17 @@ internal sealed class JacobianEvaluator
             LazyThreadSafetyMode.ExecutionAndPublication)).Value;
     }
 
-    /// <summary>Called by the forward block of a function that fills an array: tangent array k into column k of the block.</summary>
-    public static void CopyColumn(double[] tangents, double[,] block, int k)
+    /// <summary>Called by the forward block of a function that fills an array: a tangent array into its column (none past the last).</summary>
+    public static void CopyColumn(double[] tangents, double[,] jacobian, int column)
     {
-        for (var i = 0; i < tangents.Length; i++) block[i, k] = tangents[i];
+        if (column >= jacobian.GetLength(1)) return;
+        for (var i = 0; i < tangents.Length; i++) jacobian[i, column] = tangents[i];
+    }
+
+    /// <summary>Called by the forward block of an array initializer: one entry (none past the last column).</summary>
+    public static void Store(double[,] jacobian, int row, int column, double value)
+    {
+        if (column < jacobian.GetLength(1)) jacobian[row, column] = value;
     }
 
     /// <summary>Called by the forward-mode tree of a function that fills an array: its values and tangents.</summary>

@@ -12,10 +12,11 @@ namespace ExprAD.Compilation;
 internal delegate void JacobianColumnFunc(double[] x, double[] direction, double[] values, double[] column);
 
 /// <summary>
-/// Forward mode along several directions at once: values, and J * directions[k] in column k of <c>block</c> (outputs by
-/// directions), sharing one evaluation of F and of its partials among the directions.
+/// Forward mode along several directions at once: values, and J * directions[k] in column <c>first + k</c> of the Jacobian
+/// (columns past its last are not written: a last, narrower block's zero directions), sharing one evaluation of F and of
+/// its partials among the directions.
 /// </summary>
-internal delegate void JacobianBlockFunc(double[] x, double[][] directions, double[] values, double[,] block);
+internal delegate void JacobianBlockFunc(double[] x, double[][] directions, double[] values, double[,] jacobian, int first);
 
 /// <summary>Reverse mode for a vector function: values, and every row of the Jacobian, one output at a time.</summary>
 internal delegate void JacobianRowsFunc(double[] x, double[] values, double[,] jacobian, double[] row);
@@ -55,7 +56,8 @@ internal static class JacobianPipelines
             var (x, builder, initializer, input, outputs) = Translate(f);
             var directionsParameter = Expression.Parameter(typeof(double[][]), "directions");
             var values = Expression.Parameter(typeof(double[]), "values");
-            var block = Expression.Parameter(typeof(double[,]), "block");
+            var jacobian = Expression.Parameter(typeof(double[,]), "jacobian");
+            var first = Expression.Parameter(typeof(int), "first");
             // The directions are read once, before the function's code.
             var code = builder.Current;
             builder.Current = builder.Prologue;
@@ -69,28 +71,32 @@ internal static class JacobianPipelines
             var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForDirections))!, x, directionsParameter, Expression.Constant(width));
             var m = outputs.Length;
             var statements = emitted.ToBody(checks, expressions => initializer
-                ? StoreBlock(expressions, m, width, values, block)
-                : CopyBlock(expressions, width, values, block));
-            return Expression.Lambda<JacobianBlockFunc>(Expression.Block(typeof(void), statements), f.Name, [x, directionsParameter, values, block]);
+                ? StoreBlock(expressions, m, width, values, jacobian, first)
+                : CopyBlock(expressions, width, values, jacobian, first));
+            return Expression.Lambda<JacobianBlockFunc>(Expression.Block(typeof(void), statements), f.Name, [x, directionsParameter, values, jacobian, first]);
         });
 
-    /// <summary>values[i] = output i; block[i, k] = its tangent along direction k (the tangents follow the outputs, output by output).</summary>
-    private static IEnumerable<Expression> StoreBlock(IReadOnlyList<Expression> expressions, int m, int width, ParameterExpression values, ParameterExpression block)
+    /// <summary>values[i] = output i; jacobian[i, first + k] = its tangent along direction k (the tangents follow the outputs, output by output).</summary>
+    private static IEnumerable<Expression> StoreBlock(IReadOnlyList<Expression> expressions, int m, int width, ParameterExpression values,
+        ParameterExpression jacobian, ParameterExpression first)
     {
         for (var i = 0; i < m; i++)
         {
             yield return Expression.Assign(Expression.ArrayAccess(values, Expression.Constant(i)), expressions[i]);
             for (var k = 0; k < width; k++)
-                yield return Expression.Assign(Expression.ArrayAccess(block, Expression.Constant(i), Expression.Constant(k)), expressions[m + i * width + k]);
+                yield return Expression.Call(typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.Store))!, jacobian, Expression.Constant(i),
+                    Expression.Add(first, Expression.Constant(k)), expressions[m + i * width + k]);
         }
     }
 
-    /// <summary>For a function that fills an array: its values, then each direction's tangent array into its column of the block.</summary>
-    private static IEnumerable<Expression> CopyBlock(IReadOnlyList<Expression> expressions, int width, ParameterExpression values, ParameterExpression block)
+    /// <summary>For a function that fills an array: its values, then each direction's tangent array into its column of the Jacobian.</summary>
+    private static IEnumerable<Expression> CopyBlock(IReadOnlyList<Expression> expressions, int width, ParameterExpression values,
+        ParameterExpression jacobian, ParameterExpression first)
     {
         yield return Expression.Call(typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyValues))!, expressions[0], values);
         for (var k = 0; k < width; k++)
-            yield return Expression.Call(typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyColumn))!, expressions[1 + k], block, Expression.Constant(k));
+            yield return Expression.Call(typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyColumn))!, expressions[1 + k], jacobian,
+                Expression.Add(first, Expression.Constant(k)));
     }
 
     /// <summary>
