@@ -37,6 +37,19 @@ internal sealed class LoopArrayHoisting(Sharing.Budget budget) : BudgetedVisitor
     /// <summary>An array created in a loop, to be created before it: where, and the variable that takes its place.</summary>
     private sealed record Site(BinaryExpression Creation, ParameterExpression Variable, NewArrayExpression Array, ParameterExpression Hoisted);
 
+    // Each node object is rewritten once and every use of it gets the result: a tree that shares nodes (a DAG) would
+    // otherwise be walked path by path, past the budget, and its arrays left in place.
+    private readonly Dictionary<Expression, Expression> _done = new(ReferenceEqualityComparer.Instance);
+
+    public override Expression? Visit(Expression? node)
+    {
+        if (node is null) return null;
+        if (_done.TryGetValue(node, out var done)) return done;
+        var result = base.Visit(node)!;
+        _done[node] = result;
+        return result;
+    }
+
     protected override Expression VisitLoop(LoopExpression node)
     {
         // The outermost loop: every creation inside it, at any depth, moves in front of it.
@@ -132,6 +145,18 @@ internal sealed class LoopArrayHoisting(Sharing.Budget budget) : BudgetedVisitor
     /// <summary>Replaces each creation by a clear (or the initializer's stores) of the hoisted array, and the variable by it.</summary>
     private sealed class Rewriter(List<Site> sites, Sharing.Budget budget) : BudgetedVisitor(budget)
     {
+        // As the pass itself: each node once (its rewrite depends on the node alone), so a DAG stays a DAG.
+        private readonly Dictionary<Expression, Expression> _done = new(ReferenceEqualityComparer.Instance);
+
+        public override Expression? Visit(Expression? node)
+        {
+            if (node is null) return null;
+            if (_done.TryGetValue(node, out var done)) return done;
+            var result = base.Visit(node)!;
+            _done[node] = result;
+            return result;
+        }
+
         private readonly Dictionary<ParameterExpression, Site> _byVariable = sites.ToDictionary(s => s.Variable, s => s, ByReference<ParameterExpression>());
         private readonly Dictionary<BinaryExpression, Site> _byCreation = sites.ToDictionary(s => s.Creation, s => s, ByReference<BinaryExpression>());
 

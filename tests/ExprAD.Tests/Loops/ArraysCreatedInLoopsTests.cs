@@ -132,6 +132,20 @@ public class ArraysCreatedInLoopsTests
         AssertForwardAndHessian(f, x, g);
     }
 
+    /// <summary>
+    /// A generated program whose arrays created in loops sit under switches whose default and a case share a body, nested:
+    /// the hoisting pass walked the shared paths one by one, ran out of its budget and left the arrays in place (refused, in
+    /// 1 of 3,000 such programs). It now rewrites each node once.
+    /// </summary>
+    [Fact]
+    public void ArraysUnderDeeplySharedSwitchCasesAreHoisted()
+    {
+        var f = new LoopProgramGenerator(2001715, LoopProgramOptions.All with { OuterJumps = true, Switches = true, ArraysInLoops = true }).Program();
+        var x = new[] { 0.3, -0.4, 0.8 };
+        var g = LoopCheck.Run(f, x, seed: 2001715);
+        AssertForwardAndHessian(f, x, g);
+    }
+
     [Fact]
     public void ASteadyStateGradientCallAllocatesNothing()
     {

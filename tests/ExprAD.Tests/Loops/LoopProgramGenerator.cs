@@ -351,9 +351,8 @@ public sealed class LoopProgramGenerator
 
     /// <summary>
     /// <c>if (condition) whenTrue else whenFalse</c>; with <see cref="LoopProgramOptions.Switches"/>, half the time as
-    /// <c>switch (condition ? 0 or 1 : 2 or 3) { case 0, 1: whenTrue; case 5: ; default: whenFalse }</c>. Each statement is used
-    /// once: with whenFalse also as case 2's body (a DAG), nested switches share paths exponentially, and arrays created in
-    /// loops below them were left unhoisted (refused) in 1 of 3,000 programs.
+    /// <c>switch (condition ? 0 or 1 : 2 or 3) { case 0, 1: whenTrue; case 2: whenFalse; default: whenFalse; case 5: }</c>: the
+    /// same whenFalse node twice (a DAG, as hand-built switches often are; nested, the paths multiply), and a case never taken.
     /// </summary>
     private Expression IfElse(Expression condition, Expression whenTrue, Expression whenFalse)
     {
@@ -361,7 +360,7 @@ public sealed class LoopProgramGenerator
         Features.Add("switch");
         var selector = Expression.Condition(condition, I(_rng.Next(2)), I(2 + _rng.Next(2)));
         return Expression.Switch(typeof(void), selector, whenFalse, null,
-            Expression.SwitchCase(whenTrue, I(0), I(1)), Expression.SwitchCase(Expression.Empty(), I(5)));
+            Expression.SwitchCase(whenTrue, I(0), I(1)), Expression.SwitchCase(whenFalse, I(2)), Expression.SwitchCase(Expression.Empty(), I(5)));
     }
 
     private Expression Condition()
