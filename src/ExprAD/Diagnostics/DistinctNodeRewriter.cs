@@ -9,13 +9,24 @@ namespace ExprAD.Diagnostics;
 /// </summary>
 internal abstract class DistinctNodeRewriter : GuardedExpressionVisitor
 {
+    private readonly RewriteOnce _once;
+
+    protected DistinctNodeRewriter() => _once = new RewriteOnce(base.Visit);
+
+    public override Expression? Visit(Expression? node) => _once.Visit(node);
+}
+
+/// <summary>The memo behind <see cref="DistinctNodeRewriter"/>, for visitors that derive from another base.</summary>
+internal sealed class RewriteOnce(Func<Expression?, Expression?> rewrite)
+{
     private readonly Dictionary<Expression, Expression> _done = new(ReferenceEqualityComparer.Instance);
 
-    public override Expression? Visit(Expression? node)
+    /// <summary>The rewrite of <paramref name="node"/>, computed the first time it is asked for.</summary>
+    public Expression? Visit(Expression? node)
     {
         if (node is null) return null;
         if (_done.TryGetValue(node, out var done)) return done;
-        var result = base.Visit(node)!;
+        var result = rewrite(node)!;
         _done[node] = result;
         return result;
     }

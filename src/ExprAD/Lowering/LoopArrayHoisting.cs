@@ -39,16 +39,9 @@ internal sealed class LoopArrayHoisting(Sharing.Budget budget) : BudgetedVisitor
 
     // Each node object is rewritten once and every use of it gets the result: a tree that shares nodes (a DAG) would
     // otherwise be walked path by path, past the budget, and its arrays left in place.
-    private readonly Dictionary<Expression, Expression> _done = new(ReferenceEqualityComparer.Instance);
+    private RewriteOnce? _once;
 
-    public override Expression? Visit(Expression? node)
-    {
-        if (node is null) return null;
-        if (_done.TryGetValue(node, out var done)) return done;
-        var result = base.Visit(node)!;
-        _done[node] = result;
-        return result;
-    }
+    public override Expression? Visit(Expression? node) => (_once ??= new RewriteOnce(base.Visit)).Visit(node);
 
     protected override Expression VisitLoop(LoopExpression node)
     {
@@ -146,16 +139,9 @@ internal sealed class LoopArrayHoisting(Sharing.Budget budget) : BudgetedVisitor
     private sealed class Rewriter(List<Site> sites, Sharing.Budget budget) : BudgetedVisitor(budget)
     {
         // As the pass itself: each node once (its rewrite depends on the node alone), so a DAG stays a DAG.
-        private readonly Dictionary<Expression, Expression> _done = new(ReferenceEqualityComparer.Instance);
+        private RewriteOnce? _once;
 
-        public override Expression? Visit(Expression? node)
-        {
-            if (node is null) return null;
-            if (_done.TryGetValue(node, out var done)) return done;
-            var result = base.Visit(node)!;
-            _done[node] = result;
-            return result;
-        }
+        public override Expression? Visit(Expression? node) => (_once ??= new RewriteOnce(base.Visit)).Visit(node);
 
         private readonly Dictionary<ParameterExpression, Site> _byVariable = sites.ToDictionary(s => s.Variable, s => s, ByReference<ParameterExpression>());
         private readonly Dictionary<BinaryExpression, Site> _byCreation = sites.ToDictionary(s => s.Creation, s => s, ByReference<BinaryExpression>());
