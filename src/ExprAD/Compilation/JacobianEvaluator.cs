@@ -6,25 +6,23 @@ namespace ExprAD.Compilation;
 
 /// <summary>
 /// The compiled Jacobian of a vector function F: R^n -> R^m. The number of inputs n is known only at
-/// call time (it is x.Length), so the mode is picked per call: forward mode (n tangent sweeps over
-/// all outputs at once) when m &gt; n, reverse mode (m gradients) otherwise. Each mode is compiled the
-/// first time it is needed; forward mode is compiled up front because building it checks the whole tree.
+/// call time (it is x.Length), so the mode is picked per call: forward mode (tangent sweeps over all outputs at once,
+/// each carrying up to <see cref="MaxBlockWidth"/> directions) when m &gt; n, reverse mode (m gradients) otherwise. Each mode is compiled the
+/// first time it is needed; forward mode with one direction is compiled up front because building it checks the whole tree.
 /// </summary>
 internal sealed class JacobianEvaluator
 {
     // Known from the body for an array initializer; for a function that fills an array, only at call time (values.Length).
     private readonly int? _outputs;
-    private readonly JacobianColumnFunc _forward;
     private readonly Lazy<JacobianRowsFunc> _reverse;
 
     // Scratch vectors per thread: a steady-state call allocates nothing, and threads never share them.
-    [ThreadStatic] private static double[]? t_direction;
-    [ThreadStatic] private static double[]? t_column;
+    [ThreadStatic] private static double[]? t_row;
     [ThreadStatic] private static double[][]? t_directions;
 
     /// <summary>
     /// The most directions one forward pass carries: the tangent code grows with it. 16 covers the curve fits least squares
-    /// sees in one pass (10 parameters: 92 us against 128 us in two passes of 5, TallJacobianBenchmarks).
+    /// sees in one pass (10 parameters: 80 us in one pass, 128 us in two passes of 5, TallJacobianBenchmarks).
     /// </summary>
     public const int MaxBlockWidth = 16;
 
@@ -35,7 +33,7 @@ internal sealed class JacobianEvaluator
     {
         _f = f;
         _outputs = VectorBody.HasInitializer(f.Body) ? VectorBody.OutputCount(f.Body) : null;
-        _forward = JacobianPipelines.Forward(f).Compile();
+        _blocks[1] = new Lazy<JacobianBlockFunc>(JacobianPipelines.ForwardBlock(f, 1).Compile());
         _reverse = new Lazy<JacobianRowsFunc>(() => JacobianPipelines.Reverse(f).Compile(), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -45,6 +43,7 @@ internal sealed class JacobianEvaluator
     /// </summary>
     public static int BlockWidth(int n)
     {
+        if (n <= 1) return 1;
         var passes = (n + MaxBlockWidth - 1) / MaxBlockWidth;
         return (n + passes - 1) / passes;
     }
@@ -57,35 +56,14 @@ internal sealed class JacobianEvaluator
         Check(x, values, jacobian);
         var n = x.Length;
         if (PrefersForward(values.Length, n)) EvaluateForward(x, values, jacobian, n);
-        else _reverse.Value(x, values, jacobian, Scratch.Of(ref t_direction, n));
-    }
-
-    private void EvaluateForward(double[] x, double[] values, double[,] jacobian, int n)
-    {
-        if (n > 1)
-        {
-            EvaluateForwardInBlocks(x, values, jacobian, n);
-            return;
-        }
-        var direction = Scratch.Of(ref t_direction, n);
-        var m = values.Length;
-        var column = Scratch.Of(ref t_column, m);
-        ScalarMemory.Clear(direction);
-        for (var j = 0; j < n; j++)
-        {
-            direction[j] = 1;
-            _forward(x, direction, values, column);
-            direction[j] = 0;
-            for (var i = 0; i < m; i++) jacobian[i, j] = column[i];
-        }
-        if (n == 0) _forward(x, direction, values, column); // still write the values
+        else _reverse.Value(x, values, jacobian, Scratch.Of(ref t_row, n));
     }
 
     /// <summary>
     /// The columns in blocks of <see cref="BlockWidth"/> unit directions, one forward pass per block writing its columns of the
     /// Jacobian; a last, narrower block carries zero directions, whose columns do not exist and are not written.
     /// </summary>
-    private void EvaluateForwardInBlocks(double[] x, double[] values, double[,] jacobian, int n)
+    private void EvaluateForward(double[] x, double[] values, double[,] jacobian, int n)
     {
         var width = BlockWidth(n);
         var kernel = Block(width);
@@ -98,7 +76,8 @@ internal sealed class JacobianEvaluator
         }
         // Cleared first, as the one-direction path does: a call that threw (the function's own exception) may have left a 1.
         foreach (var direction in directions) ScalarMemory.Clear(direction);
-        for (var first = 0; first < n; first += width)
+        // first < max(n, 1): with no inputs, one pass still writes the values.
+        for (var first = 0; first < Math.Max(n, 1); first += width)
         {
             var count = Math.Min(width, n - first);
             for (var k = 0; k < count; k++) directions[k][first + k] = 1;
@@ -127,13 +106,6 @@ internal sealed class JacobianEvaluator
     public static void Store(double[,] jacobian, int row, int column, double value)
     {
         if (column < jacobian.GetLength(1)) jacobian[row, column] = value;
-    }
-
-    /// <summary>Called by the forward-mode tree of a function that fills an array: its values and tangents.</summary>
-    public static void CopyOutputs(double[] result, double[] tangents, double[] values, double[] column)
-    {
-        CopyValues(result, values);
-        ScalarMemory.Copy(tangents, 0, column, 0, tangents.Length);
     }
 
     /// <summary>The function's array into the caller's values, which must have the same length.</summary>

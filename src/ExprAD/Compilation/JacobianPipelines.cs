@@ -8,9 +8,6 @@ using ExprAD.Vector;
 
 namespace ExprAD.Compilation;
 
-/// <summary>Forward mode for a vector function: values, and the Jacobian times one direction (a column when the direction is a unit vector).</summary>
-internal delegate void JacobianColumnFunc(double[] x, double[] direction, double[] values, double[] column);
-
 /// <summary>
 /// Forward mode along several directions at once: values, and J * directions[k] in column <c>first + k</c> of the Jacobian
 /// (columns past its last are not written: a last, narrower block's zero directions), sharing one evaluation of F and of
@@ -25,30 +22,9 @@ internal delegate void JacobianRowsFunc(double[] x, double[] values, double[,] j
 internal static class JacobianPipelines
 {
     /// <summary>
-    /// One tree for all outputs, so they share every common value; the tangent sweep gives J * direction.
-    /// Costs about one evaluation of F per direction: the cheap mode when outputs outnumber inputs.
-    /// </summary>
-    public static Expression<JacobianColumnFunc> Forward(Expression<Func<double[], double[]>> f)
-        => StackGuard.RunWithDeepStackFallback(() =>
-        {
-            var (x, builder, initializer, input, outputs) = Translate(f);
-            var direction = Expression.Parameter(typeof(double[]), "direction");
-            var values = Expression.Parameter(typeof(double[]), "values");
-            var column = Expression.Parameter(typeof(double[]), "column");
-            var tangents = TangentSweep.Run(builder, input, builder.Input(direction), outputs);
-            // An array whose elements never depend on x has no tangent array: its column is zero.
-            var zeroTangents = initializer ? builder.Double(0) : builder.NewArray(builder.ArrayLength(outputs[0]), active: false, "zero");
-            var emitted = IrEmitter.Run(gradient: null, [builder.Prologue, builder.Root], builder.Double(0), [.. outputs, .. tangents.Select(t => t ?? zeroTangents)], reuseArrays: true);
-            var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForDirection))!, x, direction);
-            var code = emitted.ToBody(checks, expressions => initializer
-                ? StoreAll(expressions, outputs.Length, values, column)
-                : [Expression.Call(typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyOutputs))!, expressions[0], expressions[1], values, column)]);
-            return Expression.Lambda<JacobianColumnFunc>(Expression.Block(typeof(void), code), f.Name, [x, direction, values, column]);
-        });
-
-    /// <summary>
-    /// As <see cref="Forward"/>, carrying <paramref name="width"/> directions through one tangent sweep: the function, its math
-    /// calls and their partials run once per pass instead of once per direction (a tall Jacobian's columns in batches).
+    /// One tree for all outputs, so they share every common value, carrying <paramref name="width"/> directions through one
+    /// tangent sweep: the function, its math calls and their partials run once per pass instead of once per direction (a
+    /// tall Jacobian's columns in batches). The cheap mode when outputs outnumber inputs.
     /// </summary>
     public static Expression<JacobianBlockFunc> ForwardBlock(Expression<Func<double[], double[]>> f, int width)
         => StackGuard.RunWithDeepStackFallback(() =>
@@ -65,6 +41,7 @@ internal static class JacobianPipelines
             var directions = Enumerable.Range(0, width).Select(k => builder.ArrayIndex(directionsInput, [builder.Constant(k, typeof(int))])).ToArray();
             builder.Current = code;
             var tangents = TangentSweep.Run(builder, input, directions, outputs);
+            // An array whose elements never depend on x has no tangent array: its columns are zero.
             var zeroTangents = initializer ? builder.Double(0) : builder.NewArray(builder.ArrayLength(outputs[0]), active: false, "zero");
             var emitted = IrEmitter.Run(gradient: null, [builder.Prologue, builder.Root], builder.Double(0),
                 [.. outputs, .. tangents.SelectMany(t => t).Select(t => t ?? zeroTangents)], reuseArrays: true);
@@ -171,13 +148,4 @@ internal static class JacobianPipelines
             statements.Add(Expression.Empty());
             return Expression.Lambda<JacobianRowsFunc>(Expression.Block(statements), f.Name, [x, values, jacobian, row]);
         });
-
-    private static IEnumerable<Expression> StoreAll(IReadOnlyList<Expression> expressions, int m, ParameterExpression values, ParameterExpression column)
-    {
-        for (var i = 0; i < m; i++)
-        {
-            yield return Expression.Assign(Expression.ArrayAccess(values, Expression.Constant(i)), expressions[i]);
-            yield return Expression.Assign(Expression.ArrayAccess(column, Expression.Constant(i)), expressions[m + i]);
-        }
-    }
 }

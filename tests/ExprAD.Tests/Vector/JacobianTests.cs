@@ -196,6 +196,16 @@ public class JacobianTests
         AssertClose(expected, jacobian, 1e-15);
     }
 
+    /// <summary>With no inputs the Jacobian has no columns, and one forward pass still writes the values.</summary>
+    [Fact]
+    public void AFunctionOfNoInputsWritesItsValues()
+    {
+        Expression<Func<double[], double[]>> f = x => new[] { x.Length + 1.0, Math.Sin(2.0) };
+        var values = new double[] { -1, -1 };
+        AD.Jacobian(f)([], values, new double[2, 0]);
+        Assert.Equal([1.0, Math.Sin(2.0)], values);
+    }
+
     [Fact]
     public void ASteadyStateTallJacobianAllocatesNothing()
     {
