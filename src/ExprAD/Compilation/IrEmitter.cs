@@ -91,6 +91,7 @@ internal sealed partial class IrEmitter
         emitter.RemoveDeadCode(blocks);
         emitter.RefuseUnstableLoads(blocks);
         emitter.FindLiveTapeSlots(blocks);
+        emitter.DropUnpushedResults(blocks);
         emitter.FindDeadLoops(blocks);
         emitter.FindCancellingAdjointResets(blocks);
         emitter.FindScratchRows(blocks);
@@ -179,6 +180,12 @@ internal sealed partial class IrEmitter
                 if (instr is Op { Droppable: true } op && _uses.GetValueOrDefault(op.Result) == 0) work.Push(op);
                 if (instr is LoopInstr loop) FindDeadCarried(loop, work);
             });
+        DropWithArguments(work);
+    }
+
+    /// <summary>Marks the ops dead, and every droppable op whose last use that was.</summary>
+    private void DropWithArguments(Stack<Op> work)
+    {
         while (work.Count > 0)
         {
             var op = work.Pop();
@@ -186,6 +193,24 @@ internal sealed partial class IrEmitter
             foreach (var arg in op.Args)
                 if (--_uses[arg] == 0 && arg.Definition is { Droppable: true } argOp) work.Push(argOp);
         }
+    }
+
+    /// <summary>
+    /// A result kept for the tape (<see cref="CountUses"/> counts the push as a use) whose slot no live pop reads is not
+    /// pushed: unless something else uses it, it is dead, with what only it used (the sin(u[i+1]) of a sweep replayed
+    /// from its start state, whose reverse needs only the cosine of the argument).
+    /// </summary>
+    private void DropUnpushedResults(IReadOnlyList<Block> blocks)
+    {
+        var work = new Stack<Op>();
+        foreach (var block in blocks)
+            ForEachInstruction(block, (instr, _) =>
+            {
+                if (instr is Op { ResultSlot: { } slot, Droppable: true } op && !_liveSlots.Contains(slot) && !_dead.Contains(op.Result)
+                    && --_uses[op.Result] == 0)
+                    work.Push(op);
+            });
+        DropWithArguments(work);
     }
 
     /// <summary>
@@ -225,7 +250,7 @@ internal sealed partial class IrEmitter
             ForEachInstruction(block, (instr, _) =>
             {
                 if (instr is Op { Kind: OpKind.LoadElement, Unstable: true } load && !_dead.Contains(load.Result))
-                    throw new NotSupportedException(
+                    throw new UnstableReadException(
                         $"ExprAD cannot differentiate a loop that reads elements of the local array '{load.Args[0].Definition?.ConstantValue}' "
                         + "which are written again inside that loop or after it: the reverse sweep recomputes the loop and would read the new values. "
                         + "Write each element once (use a second array for updated values), keep the values the loop needs in variables, "

@@ -106,21 +106,21 @@ internal static class JacobianPipelines
     /// </summary>
     private static Expression<JacobianRowsFunc> ReverseByRow(Expression<Func<double[], double[]>> f)
     {
-        var kernel = StackGuard.RunWithDeepStackFallback(() =>
-        {
-            var x = f.Parameters[0];
-            var builder = new IrBuilder();
-            var (_, array) = IrTranslator.RunArray(builder, x, Lowerer.Run(f.Body));
-            var rowIndex = Expression.Parameter(typeof(int), "k");
-            var values = Expression.Parameter(typeof(double[]), "values");
-            var row = Expression.Parameter(typeof(double[]), "row");
-            var reverse = ReverseSweep.RunSeededElement(builder, array, builder.Leaf(rowIndex));
-            var emitted = IrEmitter.Run(row, [builder.Prologue, builder.Root, reverse], builder.Double(0), [array], reuseArrays: true);
-            var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!, x, row);
-            var copy = typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyValues))!;
-            var code = emitted.ToBody(checks, expressions => [Expression.Call(copy, expressions[0], values)]);
-            return Expression.Lambda<Action<double[], int, double[], double[]>>(Expression.Block(typeof(void), code), f.Name, [x, rowIndex, values, row]);
-        });
+        var kernel = StackGuard.RunWithDeepStackFallback(() => ReverseSweep.WithStartStateFallback(startStateReplays =>
+            {
+                var x = f.Parameters[0];
+                var builder = new IrBuilder();
+                var (_, array) = IrTranslator.RunArray(builder, x, Lowerer.Run(f.Body));
+                var rowIndex = Expression.Parameter(typeof(int), "k");
+                var values = Expression.Parameter(typeof(double[]), "values");
+                var row = Expression.Parameter(typeof(double[]), "row");
+                var reverse = ReverseSweep.RunSeededElement(builder, array, builder.Leaf(rowIndex), startStateReplays);
+                var emitted = IrEmitter.Run(row, [builder.Prologue, builder.Root, reverse], builder.Double(0), [array], reuseArrays: true);
+                var checks = Expression.Call(typeof(ArgumentChecks).GetMethod(nameof(ArgumentChecks.ForGradientAndZero))!, x, row);
+                var copy = typeof(JacobianEvaluator).GetMethod(nameof(JacobianEvaluator.CopyValues))!;
+                var code = emitted.ToBody(checks, expressions => [Expression.Call(copy, expressions[0], values)]);
+                return Expression.Lambda<Action<double[], int, double[], double[]>>(Expression.Block(typeof(void), code), f.Name, [x, rowIndex, values, row]);
+            }));
         var xs = Expression.Parameter(typeof(double[]), "x");
         var valuesOut = Expression.Parameter(typeof(double[]), "values");
         var jacobian = Expression.Parameter(typeof(double[,]), "jacobian");

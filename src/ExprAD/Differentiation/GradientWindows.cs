@@ -62,7 +62,7 @@ internal static class GradientWindows
             if (counter.InductionStep != 1 || loop.Exits.Any(e => e.Values[loop.Carried.IndexOf(counter)] != counter.Head)) continue;
             var adds = new List<(int Position, int Offset)>();
             for (var p = 0; p < fused.Instructions.Count; p++)
-                if (fused.Instructions[p] is GradientAddInstr add && OffsetFrom(counter.Head, add.Index) is { } offset)
+                if (fused.Instructions[p] is GradientAddInstr add && CountedLoops.OffsetFrom(counter.Head, add.Index) is { } offset)
                     adds.Add((p, offset));
             if (adds.Count < 2) continue;
             var low = adds.Min(a => a.Offset);
@@ -145,25 +145,6 @@ internal static class GradientWindows
             return true;
         }
         return false; // the gradient is first written after this code (in the reverse sweep): zero it on entry
-    }
-
-    /// <summary>The constant c with <paramref name="value"/> = <paramref name="counter"/> + c, if it has that form (through a few +/- constants).</summary>
-    private static int? OffsetFrom(Value counter, Value value, int depth = 0)
-    {
-        if (value == counter) return 0;
-        if (depth > 4 || value.Definition is not { Kind: OpKind.Binary } op || op.Args.Length != 2) return null;
-        var (a, b) = (op.Args[0], op.Args[1]);
-        var (rest, constant) = op.NodeType switch
-        {
-            ExpressionType.Add when b.ConstantValue is int c => (a, (long)c),
-            ExpressionType.Add when a.ConstantValue is int c => (b, c),
-            ExpressionType.Subtract when b.ConstantValue is int c => (a, -(long)c),
-            _ => (null, 0L),
-        };
-        if (rest is null || OffsetFrom(counter, rest, depth + 1) is not { } inner) return null;
-        // Offsets are small in practice; anything near overflow is left alone rather than reasoned about.
-        var offset = inner + constant;
-        return Math.Abs(offset) <= 1 << 20 ? (int)offset : null;
     }
 
     // New ops are written out in place, never shared: an equal value elsewhere may be defined after this point.

@@ -15,8 +15,10 @@ namespace ExprAD.Differentiation;
 /// <param name="replayed">Nested reductions not recomputed: their results are already in <paramref name="map"/> (popped), and a <see cref="ReplayInstr"/> marks their place.</param>
 /// <param name="refilled">Scratch arrays the copied code fills before it reads them (<see cref="ScratchArrays"/>): their stores are really done again, and their reads are not unstable.</param>
 /// <param name="staleLoad">Reads whose copies are unstable whatever the array (reads of a restored snapshot that saw an earlier state).</param>
+/// <param name="ghostStore">Stores copied as ghosts whatever the array (those of start-state replays, <c>ReverseSweep.StartStateReplays</c>).</param>
 internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, Func<Value, bool> overwrittenLater,
-    IReadOnlySet<LoopInstr>? replayed = null, Func<Value, bool>? refilled = null, Func<Op, bool>? staleLoad = null)
+    IReadOnlySet<LoopInstr>? replayed = null, Func<Value, bool>? refilled = null, Func<Op, bool>? staleLoad = null,
+    Func<StoreElementInstr, bool>? ghostStore = null)
 {
     private bool Refilled(Value array) => refilled?.Invoke(array) == true;
 
@@ -53,7 +55,8 @@ internal sealed class IrCloner(IrBuilder builder, Dictionary<Value, Value> map, 
                 case StoreElementInstr store:
                     // Already written by the forward sweep; the ghost copy only carries the store's reverse. A scratch
                     // array is written again: the forward sweep's later iterations have overwritten it.
-                    target.Instructions.Add(new StoreElementInstr(Map(store.Array), Map(store.Index), Map(store.Value), ghost: !Refilled(store.Array)));
+                    target.Instructions.Add(new StoreElementInstr(Map(store.Array), Map(store.Index), Map(store.Value),
+                        ghost: !Refilled(store.Array) || ghostStore?.Invoke(store) == true));
                     break;
                 case ClearArrayInstr clear:
                     target.Instructions.Add(new ClearArrayInstr(Map(clear.Array), ghost: !Refilled(clear.Array)));

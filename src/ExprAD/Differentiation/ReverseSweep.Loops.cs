@@ -296,12 +296,17 @@ internal sealed partial class ReverseSweep
 
         // A restored array holds the iteration's final state: stores are ghosts, and only the reads of accumulations saw another.
         // An array restored at entry holds the state the iteration started from: it runs again, stores and all.
+        // A sweep replayed from the start state leaves its array as restored, through its own reverse too (StartStateReplays).
+        var plan = PlanStartStateReplays(loop, full);
+        var startState = _startStateArrays.GetValueOrDefault(loop);
         var cloner = new IrCloner(_builder, heads,
-            array => !snapshots.Contains(array) && !entry.Contains(array) && _arrayOrder.WrittenBeforeReversed(array, loop), replayed,
-            array => entry.Contains(array) || !snapshots.Contains(array) && _scratch.IsRefilledWithin(array, loop), staleLoads.Contains);
+            array => startState?.Contains(array) != true && !snapshots.Contains(array) && !entry.Contains(array) && _arrayOrder.WrittenBeforeReversed(array, loop),
+            replayed, array => entry.Contains(array) || !snapshots.Contains(array) && _scratch.IsRefilledWithin(array, loop),
+            op => staleLoads.Contains(op) || plan.StaleLoads.Contains(op), _startStateGhosts.Contains);
         var start = body.Instructions.Count;
         cloner.CloneInstructions(loop.Body, upTo, body);
         var end = body.Instructions.Count;
+        RegisterStartStateCopies(plan, body, start, end);
         var readBacks = full ? ReadBackStoredValues(loop, forwardBlock, cloner) : [];
 
         var active = Differentiated(loop);

@@ -21,21 +21,23 @@ internal sealed partial class ReverseSweep
     private ReverseSweep(IrBuilder builder) => _builder = builder;
 
     /// <summary>Builds the reverse sweep of <paramref name="builder"/>'s root block seeded with d result = 1.</summary>
-    public static Block Run(IrBuilder builder, Value result)
-        => Run(builder, result.Active, sweep => sweep.AddTerm(result, builder.Double(1)), escaping: null);
+    /// <remarks><paramref name="startStateReplays"/>: plan start-state replays (see <see cref="WithStartStateFallback{T}"/>).</remarks>
+    public static Block Run(IrBuilder builder, Value result, bool startStateReplays)
+        => Run(builder, result.Active, sweep => sweep.AddTerm(result, builder.Double(1)), escaping: null, startStateReplays);
 
     /// <summary>
     /// The reverse sweep seeded with d array[index] = 1, for a vector function that returns a local array:
     /// it gives row <paramref name="index"/> of the Jacobian.
     /// </summary>
-    public static Block RunSeededElement(IrBuilder builder, Value array, Value index)
+    public static Block RunSeededElement(IrBuilder builder, Value array, Value index, bool startStateReplays)
         => Run(builder, array.Active, sweep =>
-            builder.Current.Instructions.Add(new StoreElementInstr(sweep._adjointArrays[array], index, builder.Double(1))), escaping: array);
+            builder.Current.Instructions.Add(new StoreElementInstr(sweep._adjointArrays[array], index, builder.Double(1))), escaping: array,
+            startStateReplays);
 
     // escaping: a local array the caller reads after the function returns (never treated as scratch).
-    private static Block Run(IrBuilder builder, bool seeded, Action<ReverseSweep> seed, Value? escaping)
+    private static Block Run(IrBuilder builder, bool seeded, Action<ReverseSweep> seed, Value? escaping, bool startStateReplays)
     {
-        var sweep = new ReverseSweep(builder);
+        var sweep = new ReverseSweep(builder) { _startStateReplays = startStateReplays };
         var reverseRoot = new Block(builder.Root);
         builder.Current = reverseRoot;
         builder.Algebraic = true;

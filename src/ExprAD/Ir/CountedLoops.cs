@@ -29,6 +29,25 @@ internal static class CountedLoops
         return (counter, counter.Init, end);
     }
 
+    /// <summary>The constant c with <paramref name="value"/> = <paramref name="counter"/> + c, if it has that form (through a few +/- constants).</summary>
+    public static int? OffsetFrom(Value counter, Value value, int depth = 0)
+    {
+        if (value == counter) return 0;
+        if (depth > 4 || value.Definition is not { Kind: OpKind.Binary } op || op.Args.Length != 2) return null;
+        var (a, b) = (op.Args[0], op.Args[1]);
+        var (rest, constant) = op.NodeType switch
+        {
+            ExpressionType.Add when b.ConstantValue is int c => (a, (long)c),
+            ExpressionType.Add when a.ConstantValue is int c => (b, c),
+            ExpressionType.Subtract when b.ConstantValue is int c => (a, -(long)c),
+            _ => (null, 0L),
+        };
+        if (rest is null || OffsetFrom(counter, rest, depth + 1) is not { } inner) return null;
+        // Offsets are small in practice; anything near overflow is left alone rather than reasoned about.
+        var offset = inner + constant;
+        return Math.Abs(offset) <= 1 << 20 ? (int)offset : null;
+    }
+
     /// <summary>The trip count when start and end are constants.</summary>
     public static int? ConstantTrips(LoopInstr loop)
         => Bounds(loop) is (_, { ConstantValue: int start }, { ConstantValue: int end }) ? Math.Max(0, end - start) : null;
