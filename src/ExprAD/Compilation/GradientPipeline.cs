@@ -16,12 +16,14 @@ internal static class GradientPipeline
     /// <param name="f">The function.</param>
     /// <param name="forCompiling">The tree will only be compiled (local arrays are then reused between calls, see <see cref="IrEmitter"/>).</param>
     /// <param name="outlineAbove">Overrides the size from which loop nests of compiled-only code are compiled apart (<see cref="LoopOutlining"/>), for tests.</param>
-    public static Expression<GradientFunc> Run(Expression<Func<double[], double>> f, bool forCompiling = false, int? outlineAbove = null)
-        => StackGuard.RunWithDeepStackFallback(() => ReverseSweep.WithStartStateFallback(startStateReplays =>
+    /// <param name="startStateReplays">False builds without start-state replays (<c>ReverseSweep.StartStateReplays</c>), for tests that compare.</param>
+    public static Expression<GradientFunc> Run(Expression<Func<double[], double>> f, bool forCompiling = false, int? outlineAbove = null,
+        bool startStateReplays = true)
+        => StackGuard.RunWithDeepStackFallback(() => ReverseSweep.WithStartStateFallback(plan =>
             {
                 var (builder, x, _, result) = FrontEnd.Run(f);
                 var gradient = Expression.Parameter(typeof(double[]), "gradient");
-                var reverse = ReverseSweep.Run(builder, result, startStateReplays);
+                var reverse = ReverseSweep.Run(builder, result, plan);
                 var writesFirst = GradientWindows.WriteFirst(builder, builder.Root);
                 var emitted = IrEmitter.Run(gradient, [builder.Prologue, builder.Root, reverse], result, forCompiling);
                 if (forCompiling && outlineAbove is not null) emitted = emitted with { OutlineAbove = outlineAbove };
@@ -29,7 +31,7 @@ internal static class GradientPipeline
                 Expression checks = Expression.Call(typeof(ArgumentChecks).GetMethod(check)!, x, gradient);
                 if (writesFirst && forCompiling) checks = CalledOnlyWhenBad(checks, x, gradient);
                 return Expression.Lambda<GradientFunc>(emitted.ToBody(checks), f.Name, [x, gradient]);
-            }));
+            }, startStateReplays));
 
     /// <summary>
     /// <c>if (x == null || gradient == null || gradient.Length != x.Length || x == gradient) check(x, gradient);</c>:

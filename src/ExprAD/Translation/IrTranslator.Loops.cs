@@ -187,15 +187,21 @@ internal sealed partial class IrTranslator
     private static bool JumpsOutOfLoop(Expression node, LoopContext loop)
         => JumpFinder.Targets(node).Any(t => t == loop.Break || t == loop.Continue);
 
-    /// <summary><c>v = v + c</c> with a constant int c on every path: the reverse sweep recomputes v from the iteration index.</summary>
+    /// <summary>
+    /// <c>v = v + c</c> or <c>v = v - c</c> (a loop counting down) with a constant int c on every path: the reverse sweep
+    /// recomputes v from the iteration index (unchecked arithmetic wraps the same way, so v - c is v + (-c) even for int.MinValue).
+    /// </summary>
     private static int? InductionStep(Carried carried)
     {
-        if (carried.Head.Type != typeof(int)) return null;
-        if (carried.Next.Definition is not { Kind: OpKind.Binary, NodeType: ExpressionType.Add } add) return null;
-        var (a, b) = (add.Args[0], add.Args[1]);
-        if (a == carried.Head && b.ConstantValue is int step) return step;
-        if (b == carried.Head && a.ConstantValue is int step2) return step2;
-        return null;
+        if (carried.Head.Type != typeof(int) || carried.Next.Definition is not { Kind: OpKind.Binary } op) return null;
+        var (a, b) = (op.Args[0], op.Args[1]);
+        return op.NodeType switch
+        {
+            ExpressionType.Add when a == carried.Head && b.ConstantValue is int step => step,
+            ExpressionType.Add when b == carried.Head && a.ConstantValue is int step => step,
+            ExpressionType.Subtract when a == carried.Head && b.ConstantValue is int step => unchecked(-step),
+            _ => null,
+        };
     }
 
     private void WithBlockScope(BlockExpression node, Action body)

@@ -189,8 +189,8 @@ public class InPlaceArrayTests
     [Fact]
     public void EachStepKeepsOneCopyOfTheStateAndASteadyStateCallAllocatesNothing()
     {
-        // 200 sweeps over 1,000 points: a snapshot of u per step (1.6 MB) plus the sweep's own taped reads (three per point,
-        // 24 KB, popped by the step's reverse before the next), not three reads per point per step (4.8 MB).
+        // 200 sweeps over 1,000 points: a snapshot of u per step (1.6 MB), not three reads per point per step (4.8 MB). The sweep's
+        // reverse reads the restored snapshot (ReverseSweep.StartStateReplays); the bound leaves room for a few taped reads per point.
         const int steps = 200, n = 1000;
         var sweeps = new InPlaceSweeps(steps);
         var gradient = AD.Differentiate(sweeps.Definition);
@@ -220,7 +220,7 @@ public class InPlaceArrayTests
     }
 
     /// <summary>Forward mode gives g.v; the Hessian (and with it the Hessian-vector product) matches differences of the gradient.</summary>
-    private static void AssertForwardAndSecondOrder(Expression<Func<double[], double>> f, double[] x, double[] g, int seed)
+    internal static void AssertForwardAndSecondOrder(Expression<Func<double[], double>> f, double[] x, double[] g, int seed)
     {
         var v = FiniteDifferences.RandomUnitDirection(new Random(seed + 1000), x.Length);
         var expected = FiniteDifferences.Dot(g, v);
