@@ -49,7 +49,8 @@ log "building $project (Release)"
 dll=$(ls -t "$project"/bin/Release/*/ExprAD.Benchmarks.Torch.dll | head -n 1)
 
 # Does the system's libstdc++ already have what libtorch needs? Then there is nothing to work around.
-system_libstdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ { print $NF; exit }')
+# (awk reads to the end: leaving early would kill ldconfig with SIGPIPE, which pipefail turns into an exit.)
+system_libstdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found { print $NF; found = 1 }')
 if [[ ${TRIXIE_FORCE:-0} != 1 && -n $system_libstdcxx ]] && grep -aq "$needed_symbol" "$system_libstdcxx"; then
     log "system libstdc++ has $needed_symbol: running with the system's runtime"
     cd "$repo"
@@ -66,11 +67,11 @@ if [[ ! -f $stamp || ! -x $loader || ${TRIXIE_REFRESH:-0} == 1 ]]; then
     if [[ -z $mirror ]]; then
         # The system's Debian archive (not -security, -updates, ...), as apt itself resolved it.
         mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(ORIGIN)' 'Created-By: Packages' 2>/dev/null \
-            | awk '$3 == "Debian" && $2 !~ /-/ { print $1; exit }')
+            | awk '$3 == "Debian" && $2 !~ /-/ && !found { print $1; found = 1 }' || true)
     fi
     if [[ -z $mirror ]]; then
         mirror=$(grep -rhoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
-            | head -n 1 | tr -d ' ')
+            | awk 'NR == 1 { print }' | tr -d ' ' || true)
     fi
     [[ -n $mirror ]] || { log "cannot tell the Debian mirror from the apt sources: set DEBIAN_MIRROR"; exit 1; }
     keyring=/usr/share/keyrings/debian-archive-keyring.gpg

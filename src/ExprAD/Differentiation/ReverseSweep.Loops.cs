@@ -302,7 +302,7 @@ internal sealed partial class ReverseSweep
         var cloner = new IrCloner(_builder, heads,
             array => startState?.Contains(array) != true && !snapshots.Contains(array) && !entry.Contains(array) && _arrayOrder.WrittenBeforeReversed(array, loop),
             replayed, array => entry.Contains(array) || !snapshots.Contains(array) && _scratch.IsRefilledWithin(array, loop),
-            op => staleLoads.Contains(op) || plan.StaleLoads.Contains(op), _startStateGhosts.Contains);
+            op => staleLoads.Contains(op) || plan.StaleLoads.Contains(op), store => plan.Ghost(store) || _startStateGhosts.Contains(store));
         var start = body.Instructions.Count;
         cloner.CloneInstructions(loop.Body, upTo, body);
         var end = body.Instructions.Count;

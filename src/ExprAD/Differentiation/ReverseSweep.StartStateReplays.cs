@@ -26,16 +26,21 @@ internal sealed partial class ReverseSweep
     /// <summary>Whether this sweep plans start-state replays (off in the second build of <see cref="WithStartStateFallback{T}"/>).</summary>
     private bool _startStateReplays;
 
-    /// <summary>Stores done as ghosts in start-state replays: the original sweep's and those of its recomputed copies.</summary>
+    /// <summary>Stores of the recomputed copies of replayed sweeps: ghosts wherever those copies are copied again (their own reverse).</summary>
     private readonly HashSet<StoreElementInstr> _startStateGhosts = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Recomputed sweeps and the arrays that hold their start state throughout their reverse.</summary>
     private readonly Dictionary<LoopInstr, HashSet<Value>> _startStateArrays = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>A plan for one reversed iteration: the sweeps (and their arrays) replayed from the start state, and their reads that saw their own stores.</summary>
-    private sealed record StartStatePlan(List<(LoopInstr Sweep, Value Array)> Sweeps, HashSet<Op> StaleLoads)
+    /// <summary>
+    /// A plan for one reversed iteration: the sweeps (and their arrays) replayed from the start state, their stores to
+    /// those arrays (copied as ghosts into this iteration only), and their reads that saw their own stores.
+    /// </summary>
+    private sealed record StartStatePlan(List<(LoopInstr Sweep, Value Array)> Sweeps, HashSet<StoreElementInstr> GhostStores, HashSet<Op> StaleLoads)
     {
-        public static readonly StartStatePlan None = new([], []);
+        public static readonly StartStatePlan None = new([], [], []);
+
+        public bool Ghost(StoreElementInstr store) => GhostStores.Contains(store);
     }
 
     /// <summary>
@@ -59,12 +64,12 @@ internal sealed partial class ReverseSweep
 
     /// <summary>
     /// For a full reversed iteration of <paramref name="loop"/>: each array it snapshots at entry whose last toucher in the
-    /// body is a loop that qualifies (<see cref="TryClassify"/>). The ghost stores are registered at once.
+    /// body is a loop that qualifies (<see cref="TryClassify"/>).
     /// </summary>
     private StartStatePlan PlanStartStateReplays(LoopInstr loop, bool full)
     {
         if (!_startStateReplays || !full || loop.EntrySnapshots.Count == 0) return StartStatePlan.None;
-        var plan = new StartStatePlan([], []);
+        var plan = new StartStatePlan([], new(ReferenceEqualityComparer.Instance), []);
         var body = loop.Body.Instructions;
         foreach (var (array, _) in loop.EntrySnapshots)
         {
@@ -73,7 +78,7 @@ internal sealed partial class ReverseSweep
             if (!TryClassify(sweep, array, out var stores, out var stale)) continue;
             plan.Sweeps.Add((sweep, array));
             plan.StaleLoads.UnionWith(stale);
-            _startStateGhosts.UnionWith(stores);
+            plan.GhostStores.UnionWith(stores);
         }
         return plan;
     }
