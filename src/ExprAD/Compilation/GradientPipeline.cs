@@ -19,11 +19,11 @@ internal static class GradientPipeline
     /// <param name="startStateReplays">False builds without start-state replays (<c>ReverseSweep.StartStateReplays</c>), for tests that compare.</param>
     public static Expression<GradientFunc> Run(Expression<Func<double[], double>> f, bool forCompiling = false, int? outlineAbove = null,
         bool startStateReplays = true)
-        => StackGuard.RunWithDeepStackFallback(() => ReverseSweep.WithStartStateFallback(plan =>
+        => StackGuard.RunWithDeepStackFallback(() => ReverseSweep.WithStartStateFallback(replays =>
             {
                 var (builder, x, _, result) = FrontEnd.Run(f);
                 var gradient = Expression.Parameter(typeof(double[]), "gradient");
-                var reverse = ReverseSweep.Run(builder, result, plan);
+                var reverse = ReverseSweep.Run(builder, result, replays);
                 var writesFirst = GradientWindows.WriteFirst(builder, builder.Root);
                 var emitted = IrEmitter.Run(gradient, [builder.Prologue, builder.Root, reverse], result, forCompiling);
                 if (forCompiling && outlineAbove is not null) emitted = emitted with { OutlineAbove = outlineAbove };
