@@ -94,20 +94,25 @@ internal sealed class LoopArrayHoisting(Sharing.Budget budget) : BudgetedVisitor
 
         protected override Expression VisitBlock(BlockExpression node)
         {
-            var statements = node.Type == typeof(void) ? node.Expressions : node.Expressions.Take(node.Expressions.Count - 1);
+            var statements = (node.Type == typeof(void) ? node.Expressions : node.Expressions.Take(node.Expressions.Count - 1)).ToList();
+            // Statements before a creation are read only in blocks that have one: walking every block's statements again
+            // would cost the nesting depth per node, which flag-lowered jumps in deep nests make large enough to exhaust the budget.
+            var last = statements.FindLastIndex(IsCreation);
             var earlier = new VariableReads(Budget);
-            foreach (var statement in statements)
+            for (var i = 0; i <= last; i++)
             {
                 // Only a creation before any use of its variable in the block: a read before it would see no array at all.
-                if (statement is BinaryExpression { NodeType: ExpressionType.Assign, Left: ParameterExpression variable, Right: NewArrayExpression }
-                    && !earlier.Variables.Contains(variable))
-                    Creations.Add((node, statement));
-                earlier.Visit(statement);
+                if (IsCreation(statements[i]) && !earlier.Variables.Contains((ParameterExpression)((BinaryExpression)statements[i]).Left))
+                    Creations.Add((node, statements[i]));
+                if (i < last) earlier.Visit(statements[i]);
             }
             return base.VisitBlock(node);
         }
 
         protected override Expression VisitLambda<T>(Expression<T> node) => node;
+
+        private static bool IsCreation(Expression statement)
+            => statement is BinaryExpression { NodeType: ExpressionType.Assign, Left: ParameterExpression, Right: NewArrayExpression };
     }
 
     /// <summary>Whether an array is created in a loop's body (each node looked at once).</summary>
