@@ -155,7 +155,6 @@ internal sealed partial class ReverseSweep
         StoreElementInstr store => store.Array == array,
         ClearArrayInstr clear => clear.Array == array,
         Op { Kind: OpKind.LoadElement } load => load.Args[0] == array,
-        RestoreArrayInstr restore => restore.Array == array,
         LoopInstr loop => loop.Snapshots.Concat(loop.EntrySnapshots).Any(s => s.Array == array),
         _ => false,
     };
