@@ -38,7 +38,7 @@ internal sealed partial class IrEmitter
                     statements.Add(Expression.Assign(LocalOf(op.Result), Build(op)));
                     if (op.Kind == OpKind.NewArray) RentScratchRows(op, statements);
                     if (op.ResultSlot is { } slot && _liveSlots.Contains(slot))
-                        statements.Add(Expression.Call(_tape!, PushMethod, LocalOf(op.Result)));
+                        statements.Add(PushExpression(LocalOf(op.Result)));
                     break;
                 case IfInstr branch:
                     statements.Add(EmitIf(branch));
@@ -194,6 +194,7 @@ internal sealed partial class IrEmitter
         _extraVariables.AddRange(carriedVariables);
         var live = Enumerable.Range(0, loop.Carried.Count).Where(j => !_deadCarried.Contains(loop.Carried[j])).ToList();
         var rows = ReserveScratchRows(loop, statements);
+        var reserved = ReservePushes(loop, live, statements);
         foreach (var j in live) statements.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Init)));
         if (loop.Records) statements.Add(Expression.Assign(VariableOf(loop.TripCount!), Expression.Constant(0)));
 
@@ -205,11 +206,22 @@ internal sealed partial class IrEmitter
         var breakLabel = Expression.Label("loopEnd");
         if (CountedLoops.ConstantTrips(loop) is { } trips) _knownTrips[breakLabel] = trips;
         var body = new List<Expression>();
+        WithReservedPushes(reserved, () => EmitLoopBody(loop, live, counters, carriedVariables, breakLabel, rows, body));
+        statements.Add(Expression.Loop(Expression.Block(typeof(void), body), breakLabel));
+        if (loop.AfterSlots is { } slots)
+            for (var j = 0; j < slots.Count; j++)
+                if (_liveSlots.Contains(slots[j]))
+                    statements.Add(PushExpression(ToTape(LocalOf(loop.Carried[j].After))));
+    }
+
+    private void EmitLoopBody(LoopInstr loop, List<int> live, HashSet<int> counters, List<ParameterExpression> carriedVariables,
+        LabelTarget breakLabel, List<(Value Array, ParameterExpression Rows)> rows, List<Expression> body)
+    {
         foreach (var j in live)
         {
             if (!counters.Contains(j)) body.Add(Expression.Assign(LocalOf(loop.Carried[j].Head), carriedVariables[j]));
             if (loop.Records && loop.Carried[j].Slot is { } slot && _liveSlots.Contains(slot))
-                body.Add(Expression.Call(_tape!, PushMethod, ToTape(LocalOf(loop.Carried[j].Head))));
+                body.Add(PushExpression(ToTape(LocalOf(loop.Carried[j].Head))));
         }
         // Before any exit: every iteration, the partial last one too, starts with its snapshot, as its reverse expects.
         foreach (var (array, length) in loop.EntrySnapshots) body.Add(PushElements(array, length));
@@ -236,17 +248,16 @@ internal sealed partial class IrEmitter
         foreach (var (array, length) in loop.Snapshots.Where(s => !_scratchRows.ContainsKey(s.Array))) body.Add(PushElements(array, length));
         foreach (var j in live.OrderBy(counters.Contains)) body.Add(Expression.Assign(carriedVariables[j], ValueOf(loop.Carried[j].Next)));
         if (loop.Records) body.Add(Expression.PreIncrementAssign(VariableOf(loop.TripCount!)));
-        statements.Add(Expression.Loop(Expression.Block(typeof(void), body), breakLabel));
-        if (loop.AfterSlots is { } slots)
-            for (var j = 0; j < slots.Count; j++)
-                if (_liveSlots.Contains(slots[j]))
-                    statements.Add(Expression.Call(_tape!, PushMethod, ToTape(LocalOf(loop.Carried[j].After))));
     }
 
     /// <summary>
     /// <c>iteration = trips; switch (exit) { partial bodies }; while (iteration-- &gt; 0) full body;</c>
     /// </summary>
     private void EmitReverseLoop(ReverseLoopInstr reverse, List<Expression> statements)
+        => WithoutReservedPushes(() => EmitReverseLoopChecked(reverse, statements));
+
+    /// <summary><see cref="EmitReverseLoop"/>, whose iterations are not counted by any reservation: pushes in it stay checked.</summary>
+    private void EmitReverseLoopChecked(ReverseLoopInstr reverse, List<Expression> statements)
     {
         var iteration = VariableOf(reverse.Iteration);
         statements.Add(Expression.Assign(iteration, VariableOf(reverse.Forward.TripCount!)));

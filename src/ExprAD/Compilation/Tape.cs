@@ -45,6 +45,36 @@ internal sealed class Tape
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow() => Array.Resize(ref _values, _values.Length * 2);
 
+    /// <summary>
+    /// Makes room, before a counted loop <c>for (i = start; i &lt; end; i++)</c> starts, for its pushes: <paramref name="perIteration"/>
+    /// per trip and <paramref name="atExit"/> more in the iteration that exits. Its body then pushes without a check
+    /// (<see cref="UncheckedPushExpression"/>): a call to <see cref="Grow"/> inside a loop, even one never taken, costs the
+    /// loop more than the check itself (measured: the MLP gradient 30% slower than with the room reserved before).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ReserveForLoop(int start, int end, int perIteration, int atExit)
+    {
+        var needed = Math.Max(0L, (long)end - start) * perIteration + atExit;
+        if (needed > _values.Length - _count) GrowTo(_count + needed);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GrowTo(long length)
+    {
+        // The same sizes Push reaches by doubling, and the same failure when no array can hold the tape.
+        if (length > Array.MaxLength)
+            throw new OutOfMemoryException($"ExprAD: the tape of this call would need {length} values, more than an array can hold.");
+        var grown = Math.Max(1L, _values.Length);
+        while (grown < length) grown *= 2;
+        Array.Resize(ref _values, (int)Math.Min(grown, Array.MaxLength));
+    }
+
+    /// <summary><c>tape._values[tape._count++] = value</c>: a push into room <see cref="ReserveForLoop"/> made.</summary>
+    public static Expression UncheckedPushExpression(Expression tape, Expression value)
+        => Expression.Assign(
+            Expression.ArrayAccess(Expression.Field(tape, nameof(_values)), Expression.PostIncrementAssign(Expression.Field(tape, nameof(_count)))),
+            value);
+
     /// <summary>Pushes <c>source[0 .. length)</c>, a snapshot of a scratch array (a plain loop: see <see cref="ScalarMemory"/>).</summary>
     public void PushElements(double[] source, int length)
     {
@@ -131,6 +161,9 @@ internal sealed class Tape
         _rowSetsRented++;
         return rows;
     }
+
+    /// <summary>For tests: the next call on this thread gets a fresh tape of <paramref name="capacity"/> values.</summary>
+    internal static void CacheFreshTapeOnThisThread(int capacity) => _cached = new Tape { _values = new double[capacity] };
 
     /// <summary>Bytes held, for tests of tape use per iteration.</summary>
     internal int Capacity => _values.Length * sizeof(double);
