@@ -16,7 +16,6 @@ internal sealed partial class IrEmitter
 
     /// <summary>Whether the code being emitted is the body of a loop whose pushes were reserved before it (not a loop nested in it).</summary>
     private bool _pushesReserved;
-    private const bool DisableForTest = false;
 
     private Expression PushExpression(Expression value)
         => _pushesReserved ? Tape.UncheckedPushExpression(_tape!, value) : Expression.Call(_tape!, PushMethod, value);
@@ -35,7 +34,7 @@ internal sealed partial class IrEmitter
     /// </remarks>
     private bool ReservePushes(LoopInstr loop, IEnumerable<int> live, List<Expression> statements)
     {
-        if (DisableForTest || _tape is null || CountedLoops.Bounds(loop) is not var (_, start, end)) return false;
+        if (_tape is null || CountedLoops.Bounds(loop) is not var (_, start, end)) return false;
         var heads = loop.Records ? live.Count(j => loop.Carried[j].Slot is { } slot && _liveSlots.Contains(slot)) : 0;
         var perIteration = heads + PushSites(loop.Body) + (loop.FusedReverse is { } fused ? PushSites(fused) : 0);
         if (perIteration == 0) return false;

@@ -251,7 +251,8 @@ internal sealed partial class IrEmitter
     }
 
     /// <summary>
-    /// <c>iteration = trips; switch (exit) { partial bodies }; for (iteration--; iteration &gt;= 0; iteration--) full body;</c>
+    /// <c>iteration = trips; switch (exit) { partial bodies }; for (iteration--; iteration &gt;= 0; iteration--) full body;</c>,
+    /// or for a counted loop the full bodies counting its counter down (<see cref="EmitCountedReverseLoop"/>).
     /// </summary>
     private void EmitReverseLoop(ReverseLoopInstr reverse, List<Expression> statements)
         => WithoutReservedPushes(() => EmitReverseLoopChecked(reverse, statements));
@@ -279,7 +280,7 @@ internal sealed partial class IrEmitter
         }
 
         // for (iteration = trips - 1; iteration >= 0; iteration--): the JIT optimizes this shape better than the
-        // equivalent `while (iteration != 0) { iteration--; ... }` (measured: the GMM gradient 7% faster).
+        // equivalent `while (iteration != 0) { iteration--; ... }` (measured on a C# copy of the GMM gradient: 7% faster).
         var breakLabel = Expression.Label("reverseLoopEnd");
         if (CountedLoops.ConstantTrips(reverse.Forward) is { } trips) _knownTrips[breakLabel] = trips;
         statements.Add(Expression.PreDecrementAssign(iteration));
