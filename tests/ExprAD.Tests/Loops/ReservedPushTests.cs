@@ -184,7 +184,7 @@ public class ReservedPushTests
                 return 0;
             });
         }
-        // Not vacuous: many of these programs have counted loops that push (24 of the first 120).
+        // Not vacuous: many of these programs have counted loops that push (20 of these 120).
         Assert.True(reserving >= programs / 8, $"{reserving} of {programs} programs reserve pushes");
     }
 }
