@@ -43,7 +43,7 @@ internal sealed class Tape
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Grow() => Array.Resize(ref _values, _values.Length * 2);
+    private void Grow() => GrowTo(_count + 1L);
 
     /// <summary>
     /// Makes room, before a counted loop <c>for (i = start; i &lt; end; i++)</c> starts, for its pushes: <paramref name="perIteration"/>
@@ -61,7 +61,7 @@ internal sealed class Tape
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void GrowTo(long length)
     {
-        // The same sizes Push reaches by doubling, and the same failure when no array can hold the tape.
+        // Doubling, for every way the tape grows; a clear failure when no array can hold it.
         if (length > Array.MaxLength)
             throw new OutOfMemoryException($"ExprAD: the tape of this call would need {length} values, more than an array can hold.");
         var grown = Math.Max(1L, _values.Length);
@@ -78,7 +78,7 @@ internal sealed class Tape
     /// <summary>Pushes <c>source[0 .. length)</c>, a snapshot of a scratch array (a plain loop: see <see cref="ScalarMemory"/>).</summary>
     public void PushElements(double[] source, int length)
     {
-        while (_values.Length - _count < length) Grow();
+        if (_values.Length - _count < length) GrowTo(_count + (long)length);
         ScalarMemory.Copy(source, 0, _values, _count, length);
         _count += length;
     }
